@@ -1,0 +1,27 @@
+/*
+ * cli.h: the subcommands.  Each takes its own argc/argv (argv[0] is the
+ * command name) and returns the process exit status.
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include "config.h"
+
+#define EX_OK_	0
+#define EX_FAIL	1
+#define EX_USAGE_ 2
+
+struct cli_cmd {
+	const char	*name;
+	int		 (*run)(const struct config *, int, char **);
+	const char	*synopsis;
+	const char	*help;
+	int		 needs_store;
+};
+
+extern const struct cli_cmd cli_cmds[];
+
+/* Returns the command with this name, or NULL. */
+const struct cli_cmd *cli_find(const char *);
+
+#endif

@@ -1,0 +1,500 @@
+/*
+ * config.c: the option table and the inih glue.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "xmalloc.h"
+
+enum opt_type { OPT_INT, OPT_DURATION_MS, OPT_DURATION_S, OPT_SIZE,
+    OPT_PERCENT, OPT_STRING, OPT_PATH, OPT_LEVEL };
+
+struct opt {
+	const char	*section;
+	const char	*name;
+	enum opt_type	 type;
+	size_t		 off;
+	const char	*def;
+	int64_t		 min, max;	/* in the type's stored unit */
+	const char	*help;
+};
+
+#define O(f)	offsetof(struct config, f)
+#define DAY	86400LL
+/* Sorted by section, then name: config_dump() prints in this order. */
+static const struct opt opts[] = {
+	{ "storage", "database", OPT_PATH, O(database),
+	    "/var/lib/rotwatch/rotwatch.db", 0, 0,
+	    "SQLite database; relative to the config file's folder" },
+	{ "check", "concurrency", OPT_INT, O(concurrency), "100", 1, 10000,
+	    "transfers at once" },
+	{ "check", "per_host", OPT_INT, O(per_host), "4", 1, 1000,
+	    "transfers at once to one host" },
+	{ "check", "host_delay", OPT_DURATION_MS, O(host_delay_ms), "0ms",
+	    0, 3600000, "least time between two requests to one host" },
+	{ "check", "connect_timeout", OPT_DURATION_MS, O(connect_timeout_ms),
+	    "10s", 100, 600000, "time allowed to connect (DNS included)" },
+	{ "check", "timeout", OPT_DURATION_MS, O(timeout_ms), "30s", 100,
+	    3600000, "time allowed for a whole check" },
+	{ "check", "low_speed_limit", OPT_INT, O(low_speed_limit), "100", 0,
+	    INT32_MAX, "bytes per second below which a transfer is stalled" },
+	{ "check", "low_speed_time", OPT_DURATION_MS, O(low_speed_time_ms),
+	    "20s", 1000, 3600000, "how long a stall is allowed" },
+	{ "check", "max_body", OPT_SIZE, O(max_body), "10MiB", 1024,
+	    INT64_C(1) << 34, "largest body read (after decompression)" },
+	{ "check", "max_redirects", OPT_INT, O(max_redirects), "10", 0, 50,
+	    "redirects followed" },
+	{ "check", "user_agent", OPT_STRING, O(user_agent),
+	    "rotwatch/0.1 (source monitor)", 0, 0, "User-Agent header" },
+	{ "check", "ca_file", OPT_PATH, O(ca_file), "", 0, 0,
+	    "extra CA bundle in PEM (empty: the system store)" },
+	{ "schedule", "interval", OPT_DURATION_S, O(interval_s), "24h", 1,
+	    365 * DAY, "default time between two checks of a source" },
+	{ "schedule", "jitter", OPT_PERCENT, O(jitter_pct), "10%", 0, 50,
+	    "random spread of each interval" },
+	{ "schedule", "retry", OPT_DURATION_S, O(retry_s), "1h", 1,
+	    30 * DAY, "first re-check after a failure (doubles each time)" },
+	{ "schedule", "backoff_max", OPT_DURATION_S, O(backoff_max_s), "7d",
+	    1, 365 * DAY, "longest interval after repeated failures" },
+	{ "log", "level", OPT_LEVEL, O(log_level), "info", 0, 0,
+	    "error, warn, info or debug" },
+};
+#define NOPTS	(sizeof(opts) / sizeof(opts[0]))
+
+static const char *const sections[] = { "storage", "check", "schedule",
+    "log" };
+
+struct parse_ctx {
+	struct config	*cf;
+	FILE		*file;
+	FILE		*err;
+	const char	*path;
+	char		*dir;		/* folder of the file, for relative paths */
+	int		 line;
+	int		 nerr;
+	int		 bad_line;	/* last line we reported */
+	char		 section[64];
+	unsigned char	 seen[NOPTS];
+};
+
+int
+config_parse_duration_ms(const char *s, int64_t *out)
+{
+	char	*end;
+	double	 v;
+	int64_t	 mul;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s)
+		return -1;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		mul = 1000;
+	else if (strcmp(end, "ms") == 0)
+		mul = 1;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		mul = 60 * 1000;
+	else if (strcmp(end, "h") == 0)
+		mul = 3600 * 1000;
+	else if (strcmp(end, "d") == 0)
+		mul = DAY * 1000;
+	else if (strcmp(end, "w") == 0)
+		mul = 7 * DAY * 1000;
+	else
+		return -1;
+	if (v * (double)mul > 9e15)
+		return -1;
+	*out = (int64_t)(v * (double)mul + 0.5);
+	return 0;
+}
+
+int
+config_parse_size(const char *s, int64_t *out)
+{
+	char		*end;
+	unsigned long long v;
+	int64_t		 mul;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end == '\0' || strcmp(end, "B") == 0)
+		mul = 1;
+	else if (strcmp(end, "KiB") == 0 || strcmp(end, "K") == 0 ||
+	    strcmp(end, "KB") == 0 || strcmp(end, "k") == 0)
+		mul = 1024;
+	else if (strcmp(end, "MiB") == 0 || strcmp(end, "M") == 0 ||
+	    strcmp(end, "MB") == 0)
+		mul = 1024 * 1024;
+	else if (strcmp(end, "GiB") == 0 || strcmp(end, "G") == 0 ||
+	    strcmp(end, "GB") == 0)
+		mul = 1024 * 1024 * 1024;
+	else
+		return -1;
+	if (v > (unsigned long long)(INT64_MAX / mul))
+		return -1;
+	*out = (int64_t)v * mul;
+	return 0;
+}
+
+void
+config_format_duration_ms(int64_t ms, char *buf, size_t len)
+{
+	static const struct { int64_t ms; const char *unit; } u[] = {
+		{ 7 * DAY * 1000, "w" }, { DAY * 1000, "d" },
+		{ 3600 * 1000, "h" }, { 60 * 1000, "m" }, { 1000, "s" },
+	};
+
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
+		if (ms != 0 && ms % u[i].ms == 0) {
+			snprintf(buf, len, "%" PRId64 "%s", ms / u[i].ms,
+			    u[i].unit);
+			return;
+		}
+	snprintf(buf, len, "%" PRId64 "ms", ms);
+}
+
+static void cerr(struct parse_ctx *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+cerr(struct parse_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(c->err, "%s:%d: ", c->path, c->line);
+	va_start(ap, fmt);
+	vfprintf(c->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->err);
+	c->nerr++;
+	c->bad_line = c->line;
+}
+
+static const struct opt *
+opt_find(const char *section, const char *name, size_t *idx)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (strcmp(opts[i].section, section) == 0 &&
+		    strcmp(opts[i].name, name) == 0) {
+			*idx = i;
+			return &opts[i];
+		}
+	return NULL;
+}
+
+/*
+ * Stores text as the value of o in cf.  Returns NULL, or a static message
+ * saying what is wrong with the value.
+ */
+static const char *
+opt_set(struct config *cf, const struct opt *o, const char *text,
+    const char *dir)
+{
+	char		*p = (char *)cf + o->off, *end;
+	int64_t		 v = 0;
+	long long	 ll;
+	enum log_level	 lvl;
+
+	switch (o->type) {
+	case OPT_INT:
+		errno = 0;
+		ll = strtoll(text, &end, 10);
+		if (errno || end == text || *end != '\0')
+			return "expected a whole number";
+		v = ll;
+		break;
+	case OPT_DURATION_MS:
+	case OPT_DURATION_S:
+		if (config_parse_duration_ms(text, &v) == -1)
+			return "expected a duration such as 500ms, 10s, 5m, "
+			    "6h or 1d";
+		if (o->type == OPT_DURATION_S) {
+			if (v % 1000 != 0)
+				return "expected whole seconds";
+			v /= 1000;
+		}
+		break;
+	case OPT_SIZE:
+		if (config_parse_size(text, &v) == -1)
+			return "expected a size such as 65536, 512KiB or 10MiB";
+		break;
+	case OPT_PERCENT:
+		errno = 0;
+		ll = strtoll(text, &end, 10);
+		if (errno || end == text || (*end != '\0' &&
+		    strcmp(end, "%") != 0))
+			return "expected a percentage such as 10%";
+		v = ll;
+		break;
+	case OPT_STRING:
+		if (strlen(text) > 512)
+			return "value longer than 512 bytes";
+		for (const char *q = text; *q; q++)
+			if ((unsigned char)*q < 0x20 || *q == 0x7f)
+				return "control character in value";
+		free(*(char **)(void *)p);
+		*(char **)(void *)p = xstrdup(text);
+		return NULL;
+	case OPT_PATH:
+		free(*(char **)(void *)p);
+		if (*text == '\0')
+			*(char **)(void *)p = NULL;
+		else if (*text == '/' || dir == NULL)
+			*(char **)(void *)p = xstrdup(text);
+		else
+			*(char **)(void *)p = xasprintf("%s/%s", dir, text);
+		return NULL;
+	case OPT_LEVEL:
+		if (log_level_parse(text, &lvl) == -1)
+			return "expected error, warn, info or debug";
+		*(enum log_level *)(void *)p = lvl;
+		return NULL;
+	}
+	if (v < o->min || v > o->max)
+		return "value out of range";
+	*(int64_t *)(void *)p = v;
+	return NULL;
+}
+
+static int
+handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_ctx	*c = user;
+	const struct opt	*o;
+	const char		*why;
+	size_t			 i;
+
+	int			 known = 0;
+
+	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		known |= strcmp(section, sections[i]) == 0;
+	if (*section == '\0' && c->bad_line != c->line) {
+		cerr(c, "key \"%s\" is outside any [section]", name);
+		return 1;
+	}
+	if (!known || c->bad_line == c->line)	/* reported already */
+		return 1;
+	if ((o = opt_find(section, name, &i)) == NULL) {
+		cerr(c, "unknown key \"%s\" in section [%s]", name, section);
+		return 1;
+	}
+	if (c->seen[i]) {
+		cerr(c, "key \"%s\" given twice in section [%s]", name,
+		    section);
+		return 1;
+	}
+	c->seen[i] = 1;
+	if ((why = opt_set(c->cf, o, value, c->dir)) != NULL) {
+		fprintf(c->err, "%s:%d: %s.%s = \"%s\": %s (allowed: ",
+		    c->path, c->line, section, name, value, why);
+		if (o->type == OPT_INT || o->type == OPT_PERCENT)
+			fprintf(c->err, "%" PRId64 " to %" PRId64 ")\n",
+			    o->min, o->max);
+		else
+			fprintf(c->err, "see rotwatch.conf(5))\n");
+		c->nerr++;
+		c->bad_line = c->line;
+	}
+	return 1;
+}
+
+/* inih's reader: counts lines and checks section names as they pass. */
+static char *
+reader(char *str, int num, void *stream)
+{
+	struct parse_ctx	*c = stream;
+	char			*s, *e;
+	size_t			 len;
+	int			 ch;
+
+	if (fgets(str, num, c->file) == NULL)
+		return NULL;
+	c->line++;
+	len = strlen(str);
+	if (len > 0 && str[len - 1] != '\n' && !feof(c->file)) {
+		cerr(c, "line too long");
+		while ((ch = fgetc(c->file)) != EOF && ch != '\n')
+			;
+		str[0] = '\0';
+		return str;
+	}
+	for (s = str; *s == ' ' || *s == '\t'; s++)
+		;
+	if (*s == '[' && (e = strchr(s, ']')) != NULL) {
+		char name[64];
+		size_t n = (size_t)(e - s - 1);
+		int known = 0;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(n < 63 ? n : 63),
+		    s + 1);
+		for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]);
+		    i++)
+			known |= strcmp(name, sections[i]) == 0;
+		if (!known) {
+			cerr(c, "unknown section [%s] (known: storage, check, "
+			    "schedule, log)", name);
+		}
+	}
+	return str;
+}
+
+static struct config *
+config_new(const char *dir)
+{
+	struct config	*cf = xcalloc(1, sizeof(*cf));
+
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opt_set(cf, &opts[i], opts[i].def, dir) != NULL)
+			fatalx("bad default for %s.%s", opts[i].section,
+			    opts[i].name);
+	return cf;
+}
+
+struct config *
+config_defaults(void)
+{
+	struct config *cf = config_new(NULL);
+
+	free(cf->database);
+	cf->database = NULL;
+	return cf;
+}
+
+struct config *
+config_load(const char *path, FILE *err)
+{
+	struct parse_ctx	 c;
+	char			*slash;
+	int			 rc;
+
+	memset(&c, 0, sizeof(c));
+	c.err = err;
+	c.path = path;
+	c.bad_line = -1;
+	if ((c.file = fopen(path, "r")) == NULL) {
+		fprintf(err, "%s: cannot open config file: %s\n", path,
+		    strerror(errno));
+		return NULL;
+	}
+	c.dir = xstrdup(path);
+	if ((slash = strrchr(c.dir, '/')) != NULL)
+		*slash = '\0';
+	else {
+		free(c.dir);
+		c.dir = xstrdup(".");
+	}
+	c.cf = config_new(c.dir);
+	rc = ini_parse_stream(reader, &c, handler, &c);
+	fclose(c.file);
+	if (rc > 0 && rc != c.bad_line) {
+		/* inih's own complaint: a line that is neither a section, a
+		 * key = value pair nor a comment. */
+		fprintf(err, "%s:%d: syntax error: expected [section] or "
+		    "key = value\n", path, rc);
+		c.nerr++;
+	} else if (rc < 0) {
+		fprintf(err, "%s: cannot read config file\n", path);
+		c.nerr++;
+	}
+	free(c.dir);
+	if (c.nerr > 0) {
+		config_free(c.cf);
+		return NULL;
+	}
+	c.cf->path = xstrdup(path);
+	return c.cf;
+}
+
+void
+config_free(struct config *cf)
+{
+	if (cf == NULL)
+		return;
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opts[i].type == OPT_STRING || opts[i].type == OPT_PATH)
+			free(*(char **)(void *)((char *)cf + opts[i].off));
+	free(cf->path);
+	free(cf);
+}
+
+void
+config_dump(const struct config *cf, FILE *f)
+{
+	const char	*sec = "";
+	char		 buf[64];
+
+	if (cf->path)
+		fprintf(f, "; effective configuration of %s\n", cf->path);
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &opts[i];
+		const char *p = (const char *)cf + o->off;
+		int64_t v = 0;
+
+		if (strcmp(sec, o->section) != 0) {
+			fprintf(f, "%s[%s]\n", *sec ? "\n" : "", o->section);
+			sec = o->section;
+		}
+		fprintf(f, "%s = ", o->name);
+		if (o->type != OPT_STRING && o->type != OPT_PATH &&
+		    o->type != OPT_LEVEL)
+			v = *(const int64_t *)(const void *)p;
+		switch (o->type) {
+		case OPT_INT:
+			fprintf(f, "%" PRId64, v);
+			break;
+		case OPT_DURATION_MS:
+			config_format_duration_ms(v, buf, sizeof(buf));
+			fputs(buf, f);
+			break;
+		case OPT_DURATION_S:
+			config_format_duration_ms(v * 1000, buf, sizeof(buf));
+			fputs(buf, f);
+			break;
+		case OPT_SIZE:
+			if (v % (1024 * 1024) == 0)
+				fprintf(f, "%" PRId64 "MiB", v / (1024 * 1024));
+			else if (v % 1024 == 0)
+				fprintf(f, "%" PRId64 "KiB", v / 1024);
+			else
+				fprintf(f, "%" PRId64, v);
+			break;
+		case OPT_PERCENT:
+			fprintf(f, "%" PRId64 "%%", v);
+			break;
+		case OPT_STRING:
+		case OPT_PATH: {
+			const char *s = *(char *const *)(const void *)p;
+			fputs(s ? s : "", f);
+			break;
+		}
+		case OPT_LEVEL:
+			fputs(log_level_name(*(const enum log_level *)
+			    (const void *)p), f);
+			break;
+		}
+		fprintf(f, "\t; %s\n", o->help);
+	}
+}

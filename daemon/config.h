@@ -1,0 +1,66 @@
+/*
+ * config.h: the effective configuration, parsed from an INI file by inih.
+ *
+ * Every key is described once, in the table of config.c, with its type,
+ * default and bounds.  Errors carry "FILE:LINE:" and parsing goes on to
+ * report all of them; a config with any error is refused as a whole.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "log.h"
+
+#define EX_CONFIG_ERR	78	/* sysexits.h EX_CONFIG */
+
+struct config {
+	char		*path;		/* the file it came from */
+	/* [storage] */
+	char		*database;	/* absolute, or relative to cwd */
+	/* [check] */
+	int64_t		 concurrency;
+	int64_t		 per_host;
+	int64_t		 host_delay_ms;
+	int64_t		 connect_timeout_ms;
+	int64_t		 timeout_ms;
+	int64_t		 low_speed_limit;	/* bytes per second */
+	int64_t		 low_speed_time_ms;
+	int64_t		 max_body;		/* bytes */
+	int64_t		 max_redirects;
+	char		*user_agent;
+	char		*ca_file;		/* NULL: the system store */
+	/* [schedule] */
+	int64_t		 interval_s;
+	int64_t		 jitter_pct;
+	int64_t		 retry_s;
+	int64_t		 backoff_max_s;
+	/* [log] */
+	enum log_level	 log_level;
+};
+
+/*
+ * Parses the file at path into a new config.  On any error, writes every
+ * message ("path:line: ...") to err and returns NULL.  The caller frees the
+ * result with config_free().
+ */
+struct config	*config_load(const char *path, FILE *err);
+/* A config with every default, for tests and tools; database is NULL. */
+struct config	*config_defaults(void);
+void		 config_free(struct config *);
+/* Writes the effective configuration in the file's own syntax. */
+void		 config_dump(const struct config *, FILE *);
+
+/*
+ * Value parsers shared with the command line.  Each returns 0, or -1 if the
+ * text is not a value of that kind.
+ *   duration: "500ms", "10s", "5m", "6h", "1d", "2w" (bare number: seconds)
+ *   size: "1024", "512KiB", "10MiB", "1GiB" (also K/M/G, KB/MB/GB as 1024s)
+ */
+int	config_parse_duration_ms(const char *, int64_t *);
+int	config_parse_size(const char *, int64_t *);
+/* Formats a duration in the largest exact unit ("6h", "1500ms"). */
+void	config_format_duration_ms(int64_t, char *, size_t);
+
+#endif

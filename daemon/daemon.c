@@ -1,0 +1,555 @@
+/*
+ * daemon.c: the pipeline.  Data flows one way:
+ *
+ *   store (due sources) -> sched (limits) -> check (curl on uv) -> results
+ *   -> store (one transaction per batch)
+ *
+ * A source is "held" from the moment it is read as due until its result is
+ * committed, so it is never queued twice; a kill -9 at any moment loses at
+ * most the uncommitted results, whose sources are still due and are
+ * checked again after a restart.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <uv.h>
+
+#include "check.h"
+#include "classify.h"
+#include "daemon.h"
+#include "http.h"
+#include "log.h"
+#include "sched.h"
+#include "xmalloc.h"
+
+#define TICK_MS		1000	/* look for due sources this often */
+#define FLUSH_MS	250	/* commit results at least this often */
+#define FLUSH_BATCH	512	/* ... or when this many wait */
+#define PENDING_MAX	20000	/* stop admitting while this many wait */
+#define GRACE_MS	5000	/* in-flight checks get this long at stop */
+
+/* A set of source ids: linear probing, backward-shift deletion. */
+struct idset {
+	int64_t		*v;	/* 0 marks an empty slot; ids are > 0 */
+	size_t		 cap, n;
+};
+
+struct pending {
+	struct check_result	 res;
+	char			 old_state[8];
+	const char		*new_state;
+	int			 fails;
+	int64_t			 next_due;
+};
+
+struct daemon {
+	uv_loop_t		 loop;
+	const struct config	*cfg;
+	struct store		*st;
+	struct http		*http;
+	struct checker		*ck;
+	struct sched		*sched;
+	enum daemon_mode	 mode;
+	uv_timer_t		 tick, flush, wake, grace;
+	uv_signal_t		 sigint, sigterm, sighup;
+	struct idset		 held;
+	struct pending		*pend;
+	size_t			 npend, pendcap;
+	int64_t			 cur_due, cur_id;	/* store cursor */
+	int			 at_end;	/* cursor reached the end */
+	int64_t			 once_now;	/* DAEMON_ONCE: due before */
+	int			 stopping, closing, failed;
+	int64_t			 flush_fail_at;	/* last failed commit */
+	uint64_t		 checks_done;
+	unsigned int		 seed;
+};
+
+static void	pump(struct daemon *);
+static void	maybe_finish(struct daemon *);
+
+static uint64_t
+id_hash(int64_t id)
+{
+	uint64_t x = (uint64_t)id * 0x9e3779b97f4a7c15ULL;
+
+	return x ^ (x >> 29);
+}
+
+static void
+idset_add(struct idset *s, int64_t id)
+{
+	size_t i;
+
+	if ((s->n + 1) * 2 > s->cap) {
+		struct idset t = { xcalloc(s->cap ? s->cap * 2 : 1024,
+		    sizeof(int64_t)), s->cap ? s->cap * 2 : 1024, 0 };
+
+		for (i = 0; i < s->cap; i++)
+			if (s->v[i])
+				idset_add(&t, s->v[i]);
+		free(s->v);
+		*s = t;
+	}
+	for (i = id_hash(id) & (s->cap - 1); s->v[i]; i = (i + 1) &
+	    (s->cap - 1))
+		if (s->v[i] == id)
+			return;
+	s->v[i] = id;
+	s->n++;
+}
+
+static int
+idset_has(const struct idset *s, int64_t id)
+{
+	if (s->cap == 0)
+		return 0;
+	for (size_t i = id_hash(id) & (s->cap - 1); s->v[i]; i = (i + 1) &
+	    (s->cap - 1))
+		if (s->v[i] == id)
+			return 1;
+	return 0;
+}
+
+static void
+idset_del(struct idset *s, int64_t id)
+{
+	size_t i, j, k, m;
+
+	if (s->cap == 0)
+		return;
+	m = s->cap - 1;
+	for (i = id_hash(id) & m; s->v[i] != id; i = (i + 1) & m)
+		if (s->v[i] == 0)
+			return;
+	s->v[i] = 0;
+	s->n--;
+	/* Move later members of the run back into the hole. */
+	for (j = (i + 1) & m; s->v[j]; j = (j + 1) & m) {
+		k = id_hash(s->v[j]) & m;
+		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
+			s->v[i] = s->v[j];
+			s->v[j] = 0;
+			i = j;
+		}
+	}
+}
+
+static int64_t
+mono_ms(struct daemon *d)
+{
+	return (int64_t)uv_now(&d->loop);
+}
+
+static void
+job_free(struct sched_job *j)
+{
+	free(j->url);
+	free(j->host);
+	free(j);
+}
+
+/* Parses Retry-After (seconds or an HTTP date) into seconds from now. */
+static int64_t
+retry_after_s(const char *v, int64_t now_ms)
+{
+	char	*end;
+	long	 n;
+	time_t	 t;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	n = strtol(v, &end, 10);
+	if (end != v && *end == '\0')
+		return n > 0 ? n : 0;
+	if ((t = curl_getdate(v, NULL)) == -1)
+		return 0;
+	return (int64_t)t - now_ms / 1000 > 0 ? (int64_t)t - now_ms / 1000 : 0;
+}
+
+/* Commits every waiting result in one transaction. */
+static int
+flush(struct daemon *d)
+{
+	size_t	 i;
+	int64_t	 check_id;
+
+	if (d->npend == 0)
+		return 0;
+	if (store_begin(d->st) == -1)
+		goto bad;
+	for (i = 0; i < d->npend; i++) {
+		struct pending *p = &d->pend[i];
+
+		if (store_put_result(d->st, &p->res, p->old_state,
+		    p->new_state, p->fails, p->next_due, &check_id) == -1)
+			goto bad;
+	}
+	if (store_commit(d->st) == -1)
+		goto bad;
+	for (i = 0; i < d->npend; i++) {
+		struct pending *p = &d->pend[i];
+
+		if (strcmp(p->old_state, p->new_state) != 0 &&
+		    strcmp(p->old_state, STATE_NEW) != 0)
+			log_info("source %lld %s: %s -> %s (%s)",
+			    (long long)p->res.source_id,
+			    p->res.final_url ? p->res.final_url : "",
+			    p->old_state, p->new_state,
+			    check_class_names[p->res.cls]);
+		idset_del(&d->held, p->res.source_id);
+		check_result_clear(&p->res);
+	}
+	d->npend = 0;
+	if (d->flush_fail_at) {
+		log_info("database writable again; results committed");
+		d->flush_fail_at = 0;
+	}
+	return 0;
+bad:
+	store_rollback(d->st);
+	if (d->flush_fail_at == 0 || mono_ms(d) - d->flush_fail_at >= 60000) {
+		/* One line a minute at most, and the results wait. */
+		log_error("cannot store %zu results (they are kept and "
+		    "retried): %s", d->npend, store_errmsg(d->st));
+		d->flush_fail_at = mono_ms(d);
+	}
+	return -1;
+}
+
+/* Holds the daemon for the check callback; set before the loop runs. */
+static struct daemon *the_daemon;
+
+static void
+on_result(void *arg, struct check_result *r)
+{
+	struct daemon		*d = the_daemon;
+	struct sched_job	*j = arg;
+	struct pending		*p;
+	struct next_in		 in;
+	const char		*state = class_state(r->cls);
+
+	if (d->npend == d->pendcap) {
+		d->pendcap = d->pendcap ? d->pendcap * 2 : 1024;
+		d->pend = xrealloc(d->pend, d->pendcap * sizeof(*d->pend));
+	}
+	p = &d->pend[d->npend++];
+	memset(p, 0, sizeof(*p));
+	check_result_move(&p->res, r);
+	snprintf(p->old_state, sizeof(p->old_state), "%s", j->state);
+	p->new_state = state;
+	if (strcmp(state, STATE_UP) == 0)
+		p->fails = 0;
+	else if (strcmp(state, STATE_ERROR) == 0)
+		p->fails = j->fails;
+	else
+		p->fails = j->fails + 1;
+	memset(&in, 0, sizeof(in));
+	in.now = p->res.started_at + p->res.duration_ms;
+	in.interval_s = j->interval_s > 0 ? j->interval_s :
+	    d->cfg->interval_s;
+	in.jitter_pct = d->cfg->jitter_pct;
+	in.retry_s = d->cfg->retry_s < in.interval_s ? d->cfg->retry_s :
+	    in.interval_s;
+	in.backoff_max_s = d->cfg->backoff_max_s;
+	in.fails = p->fails;
+	in.cls = p->res.cls;
+	in.retry_after_s = retry_after_s(p->res.retry_after, in.now);
+	in.rnd = (double)rand_r(&d->seed) / ((double)RAND_MAX + 1.0);
+	p->next_due = sched_next_due(&in);
+	if (log_enabled(LOG_LVL_DEBUG))
+		log_debug("checked %s: %s %ld in %lld ms", j->url,
+		    check_class_names[p->res.cls], p->res.http_status,
+		    (long long)p->res.duration_ms);
+	d->checks_done++;
+	sched_done(d->sched, j, mono_ms(d));
+	job_free(j);
+	if (d->npend >= FLUSH_BATCH)
+		flush(d);
+	pump(d);
+}
+
+static void
+start_job(void *arg, struct sched_job *j)
+{
+	struct daemon *d = arg;
+
+	if (checker_start(d->ck, j->id, j->url, on_result, j) == -1) {
+		/* Out of resources now: give it back; the next tick
+		 * finds it again. */
+		log_warn("cannot start a check of %s now; will retry", j->url);
+		sched_done(d->sched, j, mono_ms(d));
+		idset_del(&d->held, j->id);
+		job_free(j);
+	}
+}
+
+static void
+queue_row(void *arg, const struct due_row *r)
+{
+	struct daemon		*d = arg;
+	struct sched_job	*j;
+
+	d->cur_due = r->next_due;
+	d->cur_id = r->id;
+	if (idset_has(&d->held, r->id))
+		return;
+	j = xcalloc(1, sizeof(*j));
+	j->id = r->id;
+	j->url = xstrdup(r->url);
+	j->host = xstrdup(r->host);
+	j->fails = r->fails;
+	j->interval_s = r->interval_s;
+	snprintf(j->state, sizeof(j->state), "%s", r->state);
+	idset_add(&d->held, r->id);
+	sched_push(d->sched, j);
+}
+
+/* Reads more due sources while the queue is short. */
+static void
+refill(struct daemon *d)
+{
+	size_t	 low = (size_t)d->cfg->concurrency * 2, want;
+	int	 n;
+	int64_t	 now;
+
+	if (d->stopping || d->mode == DAEMON_LIST || d->at_end ||
+	    d->npend >= PENDING_MAX)
+		return;
+	while (sched_queued(d->sched) < low) {
+		want = low * 2 - sched_queued(d->sched);
+		now = d->mode == DAEMON_ONCE ? d->once_now : wall_ms();
+		n = store_due(d->st, now, d->cur_due, d->cur_id, (int)want,
+		    queue_row, d);
+		if (n < 0) {
+			log_error("cannot read due sources: %s",
+			    store_errmsg(d->st));
+			return;
+		}
+		if ((size_t)n < want) {
+			d->at_end = 1;
+			return;
+		}
+	}
+}
+
+static void
+wake_cb(uv_timer_t *t)
+{
+	pump(t->data);
+}
+
+static void
+pump(struct daemon *d)
+{
+	int64_t wait;
+
+	if (d->closing)
+		return;
+	refill(d);
+	wait = sched_pump(d->sched, mono_ms(d));
+	if (wait >= 0)
+		uv_timer_start(&d->wake, wake_cb, (uint64_t)wait + 1, 0);
+	maybe_finish(d);
+}
+
+static void	shutdown_now(struct daemon *);
+
+/* Exits the run modes once everything is checked and stored. */
+static void
+maybe_finish(struct daemon *d)
+{
+	if (d->closing)
+		return;
+	if (sched_queued(d->sched) || checker_active(d->ck))
+		return;
+	if (d->stopping) {
+		shutdown_now(d);
+		return;
+	}
+	if (d->mode == DAEMON_FOREVER)
+		return;
+	if (flush(d) == -1)
+		return;		/* the flush timer retries */
+	if (d->mode == DAEMON_ONCE) {
+		/* Anything due that was skipped (e.g. held at the time)? */
+		d->at_end = 0;
+		d->cur_due = INT64_MIN;
+		d->cur_id = 0;
+		refill(d);
+		if (sched_queued(d->sched)) {
+			sched_pump(d->sched, mono_ms(d));
+			return;
+		}
+	}
+	shutdown_now(d);
+}
+
+static void
+tick_cb(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+
+	/* Start again from the earliest due source: picks up sources
+	 * added by the CLI and those that became due since. */
+	if (d->at_end) {
+		d->at_end = 0;
+		d->cur_due = INT64_MIN;
+		d->cur_id = 0;
+	}
+	pump(d);
+}
+
+static void
+flush_cb(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+
+	flush(d);
+	if (d->npend == 0)
+		pump(d);
+}
+
+static void
+close_all(struct daemon *d)
+{
+	uv_close((uv_handle_t *)&d->tick, NULL);
+	uv_close((uv_handle_t *)&d->flush, NULL);
+	uv_close((uv_handle_t *)&d->wake, NULL);
+	uv_close((uv_handle_t *)&d->grace, NULL);
+	uv_close((uv_handle_t *)&d->sigint, NULL);
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sighup, NULL);
+}
+
+/* Aborts what is left, stores what is done, and closes the loop. */
+static void
+shutdown_now(struct daemon *d)
+{
+	int aborted = checker_active(d->ck);
+
+	if (d->closing)
+		return;
+	d->closing = 1;
+	if (aborted)
+		log_info("stopping: %d checks aborted (not recorded)",
+		    aborted);
+	checker_abort_all(d->ck);
+	if (flush(d) == -1) {
+		log_error("stopping with %zu results not stored", d->npend);
+		d->failed = 1;
+	}
+	close_all(d);
+}
+
+static void
+grace_cb(uv_timer_t *t)
+{
+	shutdown_now(t->data);
+}
+
+static void
+drop_queued(struct sched_job *j)
+{
+	idset_del(&the_daemon->held, j->id);
+	job_free(j);
+}
+
+static void
+signal_cb(uv_signal_t *sig, int signum)
+{
+	struct daemon *d = sig->data;
+
+	if (signum == SIGHUP) {
+		log_warn("SIGHUP: this version reads its configuration at "
+		    "start only; restart to apply changes");
+		return;
+	}
+	if (d->stopping) {
+		log_info("second signal: stopping now");
+		shutdown_now(d);
+		return;
+	}
+	log_info("%s: stopping (in-flight checks get %d s)",
+	    signum == SIGTERM ? "SIGTERM" : "SIGINT", GRACE_MS / 1000);
+	d->stopping = 1;
+	/* Unstarted work stays due in the database for the next run. */
+	sched_drop_queued(d->sched, drop_queued);
+	uv_timer_start(&d->grace, grace_cb, GRACE_MS, 0);
+	maybe_finish(d);
+}
+
+static void
+list_row(void *arg, const struct due_row *r)
+{
+	queue_row(arg, r);
+}
+
+int
+daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
+    const int64_t *ids, size_t nids)
+{
+	struct daemon	 d;
+	int		 rc;
+
+	memset(&d, 0, sizeof(d));
+	the_daemon = &d;
+	d.cfg = cfg;
+	d.st = st;
+	d.mode = mode;
+	d.cur_due = INT64_MIN;
+	d.seed = (unsigned int)(wall_ms() ^ (int64_t)getpid());
+	d.once_now = wall_ms();
+	if (uv_loop_init(&d.loop) != 0)
+		fatalx("cannot start the event loop");
+	d.http = http_new(&d.loop, (long)cfg->concurrency * 2 + 16);
+	d.ck = checker_new(&d.loop, d.http, cfg);
+	d.sched = sched_new((int)cfg->concurrency, (int)cfg->per_host,
+	    cfg->host_delay_ms, start_job, &d);
+	uv_timer_init(&d.loop, &d.tick);
+	uv_timer_init(&d.loop, &d.flush);
+	uv_timer_init(&d.loop, &d.wake);
+	uv_timer_init(&d.loop, &d.grace);
+	d.tick.data = d.flush.data = d.wake.data = d.grace.data = &d;
+	uv_signal_init(&d.loop, &d.sigint);
+	uv_signal_init(&d.loop, &d.sigterm);
+	uv_signal_init(&d.loop, &d.sighup);
+	d.sigint.data = d.sigterm.data = d.sighup.data = &d;
+	uv_signal_start(&d.sigint, signal_cb, SIGINT);
+	uv_signal_start(&d.sigterm, signal_cb, SIGTERM);
+	uv_signal_start(&d.sighup, signal_cb, SIGHUP);
+	uv_timer_start(&d.flush, flush_cb, FLUSH_MS, FLUSH_MS);
+	if (mode == DAEMON_FOREVER) {
+		uv_timer_start(&d.tick, tick_cb, TICK_MS, TICK_MS);
+		log_info("started: %lld sources due now, concurrency %lld, "
+		    "%lld per host", (long long)store_count_due(st, wall_ms()),
+		    (long long)cfg->concurrency, (long long)cfg->per_host);
+	}
+	if (mode == DAEMON_LIST)
+		for (size_t i = 0; i < nids; i++)
+			if (store_get_due(st, ids[i], list_row, &d) < 0)
+				log_error("cannot read source %lld: %s",
+				    (long long)ids[i], store_errmsg(st));
+	pump(&d);
+	uv_run(&d.loop, UV_RUN_DEFAULT);
+
+	/* Shutdown order: the multi may still call back while cleaning up,
+	 * then our handles close, then the loop runs their callbacks. */
+	checker_free(d.ck);
+	http_free(d.http);
+	uv_run(&d.loop, UV_RUN_DEFAULT);
+	if ((rc = uv_loop_close(&d.loop)) != 0)
+		log_error("event loop did not close cleanly: %s",
+		    uv_strerror(rc));
+	sched_free(d.sched, drop_queued);
+	free(d.held.v);
+	free(d.pend);
+	if (mode != DAEMON_LIST)
+		log_info("stopped after %llu checks",
+		    (unsigned long long)d.checks_done);
+	the_daemon = NULL;
+	return d.failed;
+}

@@ -1,0 +1,204 @@
+/*
+ * http.c: curl multi_socket on libuv, after curl's multi-uv example with
+ * its known pitfalls fixed: the info queue is drained after every action,
+ * the timer finds its owner through ->data, libuv return codes are
+ * checked, a poll is always stopped and closed on CURL_POLL_REMOVE, and
+ * POLLERR is passed on as CURL_CSELECT_ERR.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "log.h"
+#include "xmalloc.h"
+
+struct http {
+	uv_loop_t	*loop;
+	CURLM		*multi;
+	uv_timer_t	 timer;
+	int		 running;	/* transfers added and not done */
+	int		 freeing;
+};
+
+struct sock {
+	uv_poll_t	 poll;
+	curl_socket_t	 fd;
+	struct http	*h;
+};
+
+static void	check_info(struct http *);
+
+static void
+sock_closed(uv_handle_t *handle)
+{
+	free(handle->data);
+}
+
+static void
+poll_cb(uv_poll_t *poll, int status, int events)
+{
+	struct sock	*s = poll->data;
+	struct http	*h = s->h;
+	int		 flags = 0, running;
+	CURLMcode	 mc;
+
+	if (status < 0)
+		flags = CURL_CSELECT_ERR;
+	if (events & UV_READABLE)
+		flags |= CURL_CSELECT_IN;
+	if (events & UV_WRITABLE)
+		flags |= CURL_CSELECT_OUT;
+	mc = curl_multi_socket_action(h->multi, s->fd, flags, &running);
+	if (mc != CURLM_OK)
+		fatalx("curl_multi_socket_action: %s", curl_multi_strerror(mc));
+	check_info(h);
+}
+
+static void
+timer_cb(uv_timer_t *timer)
+{
+	struct http	*h = timer->data;
+	int		 running;
+	CURLMcode	 mc;
+
+	mc = curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0,
+	    &running);
+	if (mc != CURLM_OK)
+		fatalx("curl_multi_socket_action: %s", curl_multi_strerror(mc));
+	check_info(h);
+}
+
+static int
+socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	struct http	*h = userp;
+	struct sock	*s = socketp;
+	int		 events = 0, rc;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (s != NULL) {
+			uv_poll_stop(&s->poll);
+			uv_close((uv_handle_t *)&s->poll, sock_closed);
+			curl_multi_assign(h->multi, fd, NULL);
+		}
+		return 0;
+	}
+	if (s == NULL) {
+		s = xcalloc(1, sizeof(*s));
+		s->fd = fd;
+		s->h = h;
+		if ((rc = uv_poll_init_socket(h->loop, &s->poll, fd)) != 0) {
+			log_error("cannot watch socket %d: %s", (int)fd,
+			    uv_strerror(rc));
+			free(s);
+			return -1;	/* curl fails this transfer */
+		}
+		s->poll.data = s;
+		curl_multi_assign(h->multi, fd, s);
+	}
+	if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+		events |= UV_READABLE;
+	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+		events |= UV_WRITABLE;
+	if ((rc = uv_poll_start(&s->poll, events, poll_cb)) != 0) {
+		log_error("cannot poll socket %d: %s", (int)fd,
+		    uv_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+timerfunc_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct http *h = userp;
+
+	if (timeout_ms < 0)
+		uv_timer_stop(&h->timer);
+	else
+		/* 0 means "soon", never from inside this callback. */
+		uv_timer_start(&h->timer, timer_cb, timeout_ms ? (uint64_t)
+		    timeout_ms : 1, 0);
+	return 0;
+}
+
+/* Hands every finished transfer to its owner. */
+static void
+check_info(struct http *h)
+{
+	CURLMsg		*msg;
+	int		 left;
+	struct http_req	*req;
+	CURL		*easy;
+	CURLcode	 rc;
+
+	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		easy = msg->easy_handle;
+		rc = msg->data.result;
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&req);
+		curl_multi_remove_handle(h->multi, easy);
+		h->running--;
+		req->done(req, rc);
+	}
+}
+
+struct http *
+http_new(uv_loop_t *loop, long maxconnects)
+{
+	struct http *h = xcalloc(1, sizeof(*h));
+
+	h->loop = loop;
+	if ((h->multi = curl_multi_init()) == NULL)
+		fatalx("curl_multi_init failed");
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timerfunc_cb);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, maxconnects);
+	uv_timer_init(loop, &h->timer);
+	h->timer.data = h;
+	return h;
+}
+
+int
+http_add(struct http *h, struct http_req *req)
+{
+	CURLMcode mc;
+
+	curl_easy_setopt(req->easy, CURLOPT_PRIVATE, req);
+	if ((mc = curl_multi_add_handle(h->multi, req->easy)) != CURLM_OK) {
+		log_error("curl_multi_add_handle: %s", curl_multi_strerror(mc));
+		return -1;
+	}
+	h->running++;
+	return 0;
+}
+
+void
+http_cancel(struct http *h, struct http_req *req)
+{
+	if (curl_multi_remove_handle(h->multi, req->easy) == CURLM_OK)
+		h->running--;
+}
+
+int
+http_running(const struct http *h)
+{
+	return h->running;
+}
+
+static void
+timer_closed(uv_handle_t *handle)
+{
+	free(handle->data);
+}
+
+void
+http_free(struct http *h)
+{
+	/* curl_multi_cleanup may still call socket_cb: h stays alive. */
+	curl_multi_cleanup(h->multi);
+	uv_close((uv_handle_t *)&h->timer, timer_closed);
+}

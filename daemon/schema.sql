@@ -1,0 +1,83 @@
+-- rotwatch database schema.
+--
+-- One SQLite file in WAL mode holds everything rotwatch knows.  The file is
+-- tagged with PRAGMA application_id; PRAGMA user_version counts the
+-- migrations applied.  Each "-- migration N" block below runs once, in its
+-- own transaction, when a database is older than N; blocks are only ever
+-- appended, never edited.  All times are INTEGER milliseconds since the Unix
+-- epoch, UTC.
+
+-- migration 1: sources, their tags and citations, checks and state changes
+CREATE TABLE sources (
+	id		INTEGER PRIMARY KEY,
+	url		TEXT NOT NULL UNIQUE,	-- canonical form (see url.c)
+	host		TEXT NOT NULL,		-- lowercase, punycode, no port
+	added_at	INTEGER NOT NULL,
+	interval_s	INTEGER,		-- NULL: [schedule] interval
+	note		TEXT,			-- free text from "add --note"
+	state		TEXT NOT NULL DEFAULT 'new',	-- new, up, down, error
+	next_due	INTEGER NOT NULL,	-- when the next check is due
+	fails		INTEGER NOT NULL DEFAULT 0,	-- consecutive failures
+	last_check	INTEGER			-- checks.id of the latest check
+);
+CREATE INDEX sources_due ON sources (next_due, id);
+
+CREATE TABLE source_tags (
+	source_id	INTEGER NOT NULL REFERENCES sources (id)
+			    ON DELETE CASCADE,
+	tag		TEXT NOT NULL,
+	PRIMARY KEY (source_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX source_tags_tag ON source_tags (tag, source_id);
+
+-- Where a source is cited: one row per endnote ('' when the URL was found
+-- outside any numbered note), with the text of that note.
+CREATE TABLE source_notes (
+	source_id	INTEGER NOT NULL REFERENCES sources (id)
+			    ON DELETE CASCADE,
+	note		TEXT NOT NULL,
+	citation	TEXT NOT NULL,
+	PRIMARY KEY (source_id, note)
+) WITHOUT ROWID;
+
+-- One row per observation; never updated, never deleted.
+CREATE TABLE checks (
+	id		INTEGER PRIMARY KEY,
+	source_id	INTEGER NOT NULL REFERENCES sources (id)
+			    ON DELETE CASCADE,
+	started_at	INTEGER NOT NULL,
+	duration_ms	INTEGER NOT NULL,
+	dns_ms		INTEGER,		-- phase times, from the start
+	connect_ms	INTEGER,
+	tls_ms		INTEGER,
+	ttfb_ms		INTEGER,
+	class		TEXT NOT NULL,		-- see check_class in types.h
+	curl_code	INTEGER NOT NULL,
+	error		TEXT,			-- reason, for failures
+	http_status	INTEGER,		-- of the last response
+	final_url	TEXT,
+	redirects	INTEGER NOT NULL DEFAULT 0,
+	hops		TEXT,			-- JSON [{"url":..,"status":..}]
+	content_type	TEXT,
+	body_bytes	INTEGER,		-- decompressed bytes read
+	sha256		TEXT,			-- of the whole body, else NULL
+	etag		TEXT,
+	last_modified	TEXT,
+	content_length	INTEGER,		-- as declared by the server
+	retry_after	TEXT,
+	ip		TEXT			-- address of the last connection
+);
+CREATE INDEX checks_source ON checks (source_id, id);
+
+-- A source's state changed (state is derived from the check classes).
+CREATE TABLE events (
+	id		INTEGER PRIMARY KEY,
+	source_id	INTEGER NOT NULL REFERENCES sources (id)
+			    ON DELETE CASCADE,
+	at		INTEGER NOT NULL,
+	from_state	TEXT NOT NULL,
+	to_state	TEXT NOT NULL,
+	class		TEXT NOT NULL,
+	check_id	INTEGER REFERENCES checks (id)
+);
+CREATE INDEX events_source ON events (source_id, id);

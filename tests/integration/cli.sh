@@ -1,0 +1,217 @@
+#!/bin/bash
+# The command line refuses bad input clearly and without touching stored
+# data: unknown options (exit 2), bad configuration files (exit 78 with
+# FILE:LINE), bad URLs given to `add`, bad lines in an import file (each
+# rejected with its line number and reason, the good ones imported).  Import
+# of a real endnote list finds its 19 URLs and their note numbers, and is
+# idempotent.  No command here fetches anything.
+. "$(dirname "$0")/lib.sh"
+setup
+
+dump() {
+	sqlite3 -batch "$DB" .dump
+}
+
+# A database with some data in it.
+rw add https://reports.example.org/b --tag keep --note "pre-existing" >"$T/out" 2>&1
+assert_rc "add a source with a tag and a note" 0 $?
+rw add https://other.example.net/x --tag other >"$T/out" 2>&1
+assert_rc "add a second source" 0 $?
+assert_eq "two sources stored" 2 "$(q 'SELECT count(*) FROM sources')"
+assert_eq "new sources are in state new" "new" "$(q 'SELECT DISTINCT state FROM sources')"
+assert_eq "the tag is stored" keep \
+	"$(q "SELECT tag FROM source_tags JOIN sources ON id = source_id WHERE url = 'https://reports.example.org/b'")"
+assert_eq "adding is not checking" 0 "$(q 'SELECT count(*) FROM checks')"
+
+# --- usage errors: exit 2, naming the offending word ---------------------------
+usage_case() {
+	local desc=$1 word=$2
+	shift 2
+	local before after err rc
+	before=$(dump)
+	err=$("${RW[@]}" "$@" 2>&1 >/dev/null)
+	rc=$?
+	after=$(dump)
+	assert_rc "$desc" 2 "$rc"
+	assert_contains "$desc: the message names [$word]" "$word" "$err"
+	assert_eq "$desc: database unchanged" "$before" "$after"
+}
+usage_case "unknown global option" --frobnicate -c "$CONF" --frobnicate list
+usage_case "unknown option of list" --frobnicate -c "$CONF" list --frobnicate
+usage_case "unknown option of add" --sideways -c "$CONF" add --sideways https://x.example.org/
+usage_case "unknown command" frobnicate -c "$CONF" frobnicate
+usage_case "bad --format value" yaml -c "$CONF" list --format yaml
+err=$("${RW[@]}" -c "$CONF" add 2>&1 >/dev/null)
+assert_rc "add without a URL" 2 $?
+assert_ne "add without a URL: there is a message" "" "$err"
+
+# --- configuration errors: exit 78, FILE:LINE, nothing changed ---------------
+mkdir -p "$T/bad"
+n=0
+config_case() {
+	# config_case DESC LINE-NUMBER-OF-THE-ERROR CONFIG-TEXT
+	local desc=$1 line=$2 text=$3 f before after err rc
+	n=$((n + 1))
+	f="$T/bad/bad$n.conf"
+	printf '%s\n' "$text" >"$f"
+	before=$(dump)
+	err=$("${RW[@]}" -c "$f" add https://config.example.org/x 2>&1 >/dev/null)
+	rc=$?
+	after=$(dump)
+	assert_rc "$desc: add" 78 "$rc"
+	assert_contains "$desc: message has FILE:LINE" "$f:$line" "$err"
+	assert_eq "$desc: database unchanged" "$before" "$after"
+	err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
+	rc=$?
+	assert_rc "$desc: config-check" 78 "$rc"
+	assert_contains "$desc: config-check names FILE:LINE" "$f:$line" "$err"
+}
+head="[storage]
+database = $DB
+
+[check]
+timeout = 8s"
+config_case "unknown key" 6 "$head
+colour = blue"
+config_case "unknown section" 6 "$head
+[nonsense]
+x = 1"
+config_case "bad duration" 6 "$head
+connect_timeout = 10 parsecs"
+config_case "bad size" 6 "$head
+max_body = lots"
+config_case "bad integer" 6 "$head
+concurrency = many"
+config_case "negative redirect limit" 6 "$head
+max_redirects = -3"
+config_case "bad log level" 7 "$head
+[log]
+level = chatty"
+config_case "bad interval" 7 "$head
+[schedule]
+interval = soon"
+config_case "line that is not key = value" 6 "$head
+just some words"
+
+err=$("${RW[@]}" -c "$T/bad/does-not-exist.conf" config-check 2>&1 >/dev/null)
+assert_rc "missing config file: config-check" 78 $?
+assert_contains "missing config file: message names it" "$T/bad/does-not-exist.conf" "$err"
+
+out=$(rw config-check 2>&1)
+assert_rc "config-check of a good file" 0 $?
+assert_match "config-check prints the effective config" 'max_redirects' "$out"
+assert_match "config-check shows the value from the file" 'max_redirects.*5' "$out"
+
+out=$(ROTWATCH_CONFIG="$CONF" "${RW[@]}" list --format json 2>&1)
+assert_rc "ROTWATCH_CONFIG is used when there is no -c" 0 $?
+assert_eq "ROTWATCH_CONFIG: list shows the two sources" 2 \
+	"$(printf '%s' "$out" | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>&1)"
+
+# --- add with a bad URL: a clear error naming it, nothing stored ---------------
+for u in "ftp://files.example.org/report.pdf" "reports.example.org/no-scheme" \
+	"http://reports.example.org:99999/x" "http://[::1/x" "javascript:alert(1)"; do
+	before=$(dump)
+	err=$(rw add "$u" 2>&1 >/dev/null)
+	rc=$?
+	after=$(dump)
+	assert_between "add $u: exit status 1 or 2" 1 2 "$rc"
+	assert_contains "add $u: the message names the URL" "$u" "$err"
+	assert_eq "add $u: nothing stored" "$before" "$after"
+done
+
+# --- import of a file with bad lines ------------------------------------------
+ids=$(q 'SELECT group_concat(id) FROM sources')
+# (an import may record a new citation for a known URL; it must not alter
+# or drop anything already stored)
+keep_sql="SELECT * FROM sources WHERE id IN ($ids) ORDER BY id;
+SELECT * FROM source_tags WHERE source_id IN ($ids) ORDER BY source_id, tag;"
+kept_before=$(sqlite3 -batch -cmd '.mode quote' "$DB" "$keep_sql")
+nsrc_before=$(q 'SELECT count(*) FROM sources')
+
+F="$T/list.txt"
+{
+	printf '\xef\xbb\xbfhttps://reports.example.org/a\r\n'  # 1 BOM, valid
+	printf 'https://reports.example.org/b\r\n'              # 2 already present
+	printf 'www.example.org/page\r\n'                       # 3 no scheme
+	printf 'ftp://files.example.org/report.pdf\r\n'         # 4 not http(s)
+	printf 'http://reports.example.org:99999/x\r\n'         # 5 bad port
+	printf 'http://reports.example.org/a\x01b\r\n'          # 6 control characters
+	printf 'http://reports.example.org/'                    # 7 over-long (9 MB)
+	head -c 9000000 /dev/zero | tr '\0' 'a'
+	printf '\r\n'
+	printf '   https://reports.example.org/c\r\n'           # 8 valid, indented
+	printf 'http://[::1/x\r\n'                              # 9 invalid URL
+	printf 'https://reports.example.org/a\r\n'              # 10 repeated in the file
+	printf 'http://reports.example.org/nul\0x\r\n'          # 11 control characters
+	printf '\r\n'                                           # 12 empty
+	printf 'See the appendix for the full list.\r\n'        # 13 prose
+	printf 'https://reports.example.org/d\r\n'              # 14 valid
+} >"$F"
+
+rw import "$F" >"$T/import.out" 2>"$T/import.err"
+assert_rc "import of a file with bad lines" 0 $?
+# a URL repeated within one file counts once (as the endnotes below show:
+# 19 distinct URLs in 34 notes give "19 added, 0 already present")
+assert_eq "import summary" "3 added, 1 already present, 7 rejected" "$(cat "$T/import.out")"
+err=$(cut -c1-300 "$T/import.err")
+for r in "3:no scheme" "4:not http(s)" "5:bad port" "6:control characters" \
+	"7:over-long" "9:invalid URL" "11:control characters"; do
+	assert_contains "line ${r%%:*} rejected as ${r#*:}" \
+		"$F:${r%%:*}: rejected: ${r#*:}: " "$err"
+done
+assert_eq "exactly 7 rejection messages" 7 "$(grep -c ': rejected: ' "$T/import.err")"
+assert_eq "the valid lines are stored, nothing else" \
+	"https://reports.example.org/a https://reports.example.org/b https://reports.example.org/c https://reports.example.org/d" \
+	"$(q "SELECT url FROM sources WHERE url LIKE '%reports.example.org%' ORDER BY url" | xargs)"
+assert_eq "source count" $((nsrc_before + 3)) "$(q 'SELECT count(*) FROM sources')"
+kept_after=$(sqlite3 -batch -cmd '.mode quote' "$DB" "$keep_sql")
+assert_eq "the sources present before are unchanged" "$kept_before" "$kept_after"
+
+printf 'https://stdin.example.org/x\n' | rw import - >"$T/stdin.out" 2>&1
+assert_rc "import from stdin" 0 $?
+assert_eq "import from stdin: summary" "1 added, 0 already present, 0 rejected" "$(cat "$T/stdin.out")"
+
+# --- import of a real endnote list ----------------------------------------------
+E=${ENDNOTES:-/work/shared/data/everywhere-border-endnotes.txt}
+[ -r "$E" ] || { echo "FATAL: $E is not readable"; exit 1; }
+mkdir -p "$T/e"
+CONF="$T/e/rotwatch.conf"
+DB="$T/e/db.sqlite"
+write_conf
+
+rw import "$E" --tag border >"$T/e1.out" 2>"$T/e1.err"
+assert_rc "import of the endnotes" 0 $?
+assert_eq "first import of the endnotes" "19 added, 0 already present, 1 rejected" "$(cat "$T/e1.out")"
+line=$(grep -n 'www\.r3d\.mx/publicaciones' "$E" | cut -d: -f1)
+assert_contains "the bare www. address is rejected with its line" \
+	"$E:$line: rejected: no scheme: www.r3d.mx/publicaciones" "$(cat "$T/e1.err")"
+assert_eq "19 sources" 19 "$(q 'SELECT count(*) FROM sources')"
+assert_eq "all 19 tagged" 19 \
+	"$(rw list --tag border --format json 2>&1 | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>&1)"
+assert_eq "no stored URL ends in punctuation or markup" "" \
+	"$(q "SELECT url FROM sources WHERE substr(url, -1) IN ('.', ',', ';', ':', ')', '>', '''', '\"', '*')")"
+assert_eq "no stored URL contains '<', '>' or a space" "" \
+	"$(q "SELECT url FROM sources WHERE url GLOB '*[<> ]*'")"
+for u in "https://r3d.mx/wp-content/uploads/Oficios-y-anexos-471.pdf" \
+	"http://dx.doi.org/10.1093/isq/sqac033" \
+	"https://elfaro.net/en/202105/el_salvador/25479/Sting-Operation-against-Migrant-Caravan-Arrests-Working" \
+	"http://centroprodh.org.mx/sidih_2_0_alfa?p=31418"; do
+	assert_eq "stored: $u" 1 "$(q "SELECT count(*) FROM sources WHERE url = $(sql_str "$u")")"
+done
+MIJ="https://mijente.net/wp-content/uploads/2023/02/Who-is-Behind-ICE-The-Tech-and-Data-Companies-Fueling-Deportations_v4.pdf"
+assert_eq "note numbers of the Mijente PDF" "5 13" \
+	"$(q "SELECT note FROM source_notes WHERE source_id = (SELECT id FROM sources WHERE url = $(sql_str "$MIJ")) ORDER BY CAST(note AS INTEGER)" | xargs)"
+assert_eq "note numbers of the weforum 2021 page" "7" \
+	"$(q "SELECT note FROM source_notes WHERE source_id = (SELECT id FROM sources WHERE url = 'https://www.weforum.org/agenda/2021/08/4-reasons-you-should-care-about-digital-public-infrastructure/')" | xargs)"
+notes_before=$(sqlite3 -batch -cmd '.mode quote' "$DB" 'SELECT * FROM source_notes ORDER BY source_id, note')
+src_before=$(sqlite3 -batch -cmd '.mode quote' "$DB" 'SELECT * FROM sources ORDER BY id')
+
+rw import "$E" >"$T/e2.out" 2>"$T/e2.err"
+assert_rc "second import of the endnotes" 0 $?
+assert_eq "second import of the endnotes" "0 added, 19 already present, 1 rejected" "$(cat "$T/e2.out")"
+assert_eq "second import: notes unchanged" "$notes_before" \
+	"$(sqlite3 -batch -cmd '.mode quote' "$DB" 'SELECT * FROM source_notes ORDER BY source_id, note')"
+assert_eq "second import: sources unchanged" "$src_before" \
+	"$(sqlite3 -batch -cmd '.mode quote' "$DB" 'SELECT * FROM sources ORDER BY id')"
+
+finish

@@ -1,0 +1,295 @@
+# Helpers for the integration tests; sourced by every tests/integration/*.sh.
+#
+# Every test: `. "$(dirname "$0")/lib.sh"`, then `setup`, then assertions,
+# then `finish`.  Everything started through start_web/start_bg is stopped on
+# exit; the temporary directory is removed unless KEEP=1.
+
+set -u
+
+TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$TESTS_DIR/../.." && pwd)
+FAKE="$ROOT/tests/fake"
+# the binary: $ROTWATCH (as `make integration` sets it), else ./rotwatch;
+# $ROTWATCH_WRAP (e.g. "valgrind -q") is put in front of every invocation
+RW_BIN=${ROTWATCH:-${RW_BIN:-"$ROOT/rotwatch"}}
+read -r -a RW <<<"${ROTWATCH_WRAP:-}"
+RW+=("$RW_BIN")
+PY=${PYTHON:-python3}
+TEST_NAME=$(basename "$0" .sh)
+
+FAILS=0
+PASSES=0
+BG_PIDS=()
+
+# -- lifecycle --------------------------------------------------------------
+
+cleanup() {
+	local pid
+	for pid in "${BG_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${BG_PIDS[@]}"; do
+		# bounded: give each 2 s, then SIGKILL
+		for _ in $(seq 20); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	if [ -n "${T:-}" ] && [ -d "$T" ] && [ "${KEEP:-0}" != 1 ]; then
+		rm -rf "$T"
+	fi
+}
+
+# setup: temp dir $T, config $CONF, database $DB; writes the default config.
+setup() {
+	if [ ! -x "$RW_BIN" ]; then
+		echo "FATAL: $RW_BIN does not exist (run make first)"
+		exit 1
+	fi
+	T=$(mktemp -d "/tmp/rotwatch-$TEST_NAME.XXXXXX")
+	CONF="$T/rotwatch.conf"
+	DB="$T/db.sqlite"
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	write_conf
+}
+
+# write_conf [FILE]: the test configuration.  Overridable through variables:
+# C_CONNECT_TIMEOUT C_TIMEOUT C_LOW_SPEED_LIMIT C_LOW_SPEED_TIME C_MAX_BODY
+# C_MAX_REDIRECTS C_INTERVAL C_LEVEL; C_CHECK_EXTRA / C_SCHEDULE_EXTRA are
+# appended verbatim to [check] / [schedule].
+write_conf() {
+	local f=${1:-$CONF}
+	cat >"$f" <<EOF
+[storage]
+database = db.sqlite
+
+[check]
+connect_timeout = ${C_CONNECT_TIMEOUT:-2s}
+timeout = ${C_TIMEOUT:-8s}
+low_speed_limit = ${C_LOW_SPEED_LIMIT:-100}
+low_speed_time = ${C_LOW_SPEED_TIME:-3s}
+max_body = ${C_MAX_BODY:-1MiB}
+max_redirects = ${C_MAX_REDIRECTS:-5}
+${C_CHECK_EXTRA:-}
+
+[schedule]
+interval = ${C_INTERVAL:-1h}
+${C_SCHEDULE_EXTRA:-}
+
+[log]
+level = ${C_LEVEL:-warn}
+EOF
+}
+
+# rw ARGS...: run rotwatch with the test config.
+rw() {
+	"${RW[@]}" -c "$CONF" "$@"
+}
+
+# q SQL: one query against the test database (waits up to 5 s for locks).
+q() {
+	sqlite3 -batch -noheader -cmd ".timeout 5000" "$DB" "$1"
+}
+
+# start_bg LOGFILE CMD...: run CMD in the background, remembered for cleanup.
+# Sets BG_PID.
+start_bg() {
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1 &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+}
+
+# start_web NAME [web.py args...]: start a fake web server, wait for its
+# port.  Sets WEB_PORT and WEB_PID.
+start_web() {
+	local name=$1
+	shift
+	local pf="$T/web-$name.port"
+	rm -f "$pf"
+	start_bg "$T/web-$name.log" "$PY" "$FAKE/web.py" --port 0 \
+		--portfile "$pf" --lifetime "${WEB_LIFETIME:-300}" "$@"
+	WEB_PID=$BG_PID
+	for _ in $(seq 100); do
+		[ -s "$pf" ] && break
+		kill -0 "$WEB_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if [ ! -s "$pf" ]; then
+		echo "FATAL: web.py ($name) did not start:"
+		cat "$T/web-$name.log"
+		exit 1
+	fi
+	WEB_PORT=$(cat "$pf")
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on.
+free_port() {
+	"$PY" -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# fetch URL: body of a request to one of our own fake servers.
+fetch() {
+	curl -s --max-time 5 --noproxy '*' "$1"
+}
+
+now_ms() {
+	date +%s%3N
+}
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds; returns 1
+# if it never does within SECONDS.
+wait_for() {
+	local limit=$1
+	shift
+	local end=$(($(now_ms) + limit * 1000))
+	while [ "$(now_ms)" -lt "$end" ]; do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
+# -- assertions --------------------------------------------------------------
+# Each prints "ok: ..." or "FAIL: ..." with what was expected and what came;
+# a failure does not stop the test, `finish` sets the exit status.
+
+pass() {
+	PASSES=$((PASSES + 1))
+	echo "ok: $1"
+}
+
+fail() {
+	FAILS=$((FAILS + 1))
+	echo "FAIL: $1"
+}
+
+# assert_eq DESC EXPECTED ACTUAL
+assert_eq() {
+	if [ "$2" == "$3" ]; then
+		pass "$1"
+	else
+		fail "$1: expected [$2], got [$3]"
+	fi
+}
+
+# assert_ne DESC UNEXPECTED ACTUAL
+assert_ne() {
+	if [ "$2" != "$3" ]; then
+		pass "$1"
+	else
+		fail "$1: expected anything but [$2]"
+	fi
+}
+
+# assert_match DESC ERE ACTUAL
+assert_match() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then
+		pass "$1"
+	else
+		fail "$1: expected to match /$2/, got [$(printf '%s' "$3" | head -c 2000)]"
+	fi
+}
+
+# assert_not_match DESC ERE ACTUAL
+assert_not_match() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then
+		fail "$1: expected no match for /$2/, got [$(printf '%s' "$3" | head -c 2000)]"
+	else
+		pass "$1"
+	fi
+}
+
+# assert_contains DESC FIXED-STRING ACTUAL
+assert_contains() {
+	if printf '%s' "$3" | grep -Fq -- "$2"; then
+		pass "$1"
+	else
+		fail "$1: expected to contain [$2], got [$(printf '%s' "$3" | head -c 2000)]"
+	fi
+}
+
+# assert_le DESC LIMIT ACTUAL   (integers: ACTUAL <= LIMIT)
+assert_le() {
+	if [[ "$3" =~ ^-?[0-9]+$ ]] && [ "$3" -le "$2" ]; then
+		pass "$1"
+	else
+		fail "$1: expected <= $2, got [$3]"
+	fi
+}
+
+# assert_ge DESC LIMIT ACTUAL   (integers: ACTUAL >= LIMIT)
+assert_ge() {
+	if [[ "$3" =~ ^-?[0-9]+$ ]] && [ "$3" -ge "$2" ]; then
+		pass "$1"
+	else
+		fail "$1: expected >= $2, got [$3]"
+	fi
+}
+
+# assert_between DESC LOW HIGH ACTUAL
+assert_between() {
+	if [[ "$4" =~ ^-?[0-9]+$ ]] && [ "$4" -ge "$2" ] && [ "$4" -le "$3" ]; then
+		pass "$1"
+	else
+		fail "$1: expected between $2 and $3, got [$4]"
+	fi
+}
+
+# assert_rc DESC EXPECTED-RC ACTUAL-RC
+assert_rc() {
+	assert_eq "$1 (exit status)" "$2" "$3"
+}
+
+finish() {
+	echo "$TEST_NAME: $PASSES assertions passed, $FAILS failed"
+	[ "$FAILS" -eq 0 ]
+	exit $?
+}
+
+# -- queries on the contract's schema ----------------------------------------
+
+# sql_str TEXT: TEXT as an SQL string literal
+sql_str() {
+	printf "'%s'" "${1//\'/\'\'}"
+}
+
+# latest COLUMN URL: a column of the latest check of the source with URL
+latest() {
+	q "SELECT $1 FROM checks WHERE source_id =
+	   (SELECT id FROM sources WHERE url = $(sql_str "$2"))
+	   ORDER BY id DESC LIMIT 1"
+}
+
+# latest_is_null COLUMN URL: prints 1 if the column is NULL, 0 if not, and
+# nothing if there is no check at all
+latest_is_null() {
+	q "SELECT $1 IS NULL FROM checks WHERE source_id =
+	   (SELECT id FROM sources WHERE url = $(sql_str "$2"))
+	   ORDER BY id DESC LIMIT 1"
+}
+
+# in_netns ARGS: re-run the calling script inside a fresh mount + network
+# namespace (only `lo`, brought up).  Fails loudly if that is not permitted.
+in_netns() {
+	if [ "${ROTWATCH_TEST_NETNS:-}" = 1 ]; then
+		ip link set lo up || {
+			echo "FATAL: cannot bring lo up in the network namespace"
+			exit 1
+		}
+		return 0
+	fi
+	if ! unshare -m -n true 2>"/tmp/rotwatch-unshare.$$"; then
+		echo "FATAL: 'unshare -m -n' is not permitted here:"
+		cat "/tmp/rotwatch-unshare.$$"
+		rm -f "/tmp/rotwatch-unshare.$$"
+		exit 1
+	fi
+	rm -f "/tmp/rotwatch-unshare.$$"
+	ROTWATCH_TEST_NETNS=1 exec unshare -m -n bash "$0" "$@"
+}

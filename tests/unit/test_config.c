@@ -1,0 +1,157 @@
+/*
+ * Config parsing: values, defaults, and errors a person can act on.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "t.h"
+
+static char	path[64];
+static char	errs[4096];
+
+/* Writes text to a temp file and loads it; errors land in errs. */
+static struct config *
+load(const char *text)
+{
+	FILE		*f, *e;
+	struct config	*cf;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "/tmp/rw-conf-XXXXXX");
+	fd = mkstemp(path);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	memset(errs, 0, sizeof(errs));
+	e = fmemopen(errs, sizeof(errs) - 1, "w");
+	cf = config_load(path, e);
+	fclose(e);
+	unlink(path);
+	return cf;
+}
+
+TEST(defaults_and_values)
+{
+	struct config *cf = load("; comment\n[storage]\ndatabase = x.db\n"
+	    "[check]\nconcurrency = 7\ntimeout = 1m\nmax_body = 2MiB\n"
+	    "host_delay = 250ms\n[schedule]\ninterval = 6h\njitter = 5%\n"
+	    "[log]\nlevel = debug\n");
+
+	T_ASSERT(cf != NULL);
+	T_EQ_INT(cf->concurrency, 7);
+	T_EQ_INT(cf->timeout_ms, 60000);
+	T_EQ_INT(cf->max_body, 2 * 1024 * 1024);
+	T_EQ_INT(cf->host_delay_ms, 250);
+	T_EQ_INT(cf->interval_s, 6 * 3600);
+	T_EQ_INT(cf->jitter_pct, 5);
+	T_EQ_INT(cf->per_host, 4);		/* default */
+	T_EQ_INT(cf->connect_timeout_ms, 10000);	/* default */
+	T_EQ_INT(cf->log_level, LOG_LVL_DEBUG);
+	T_EQ_STR(cf->database, "/tmp/x.db");	/* relative to the file */
+	config_free(cf);
+}
+
+TEST(every_error_with_file_and_line)
+{
+	char		 want[256];
+	struct config	*cf = load("[check]\nconcurency = 7\ntimeout = soon\n"
+	    "[chek]\nx = 1\n[check]\nconcurrency = 0\nmax_body = 10 parsecs\n"
+	    "this line is wrong\n");
+
+	T_ASSERT(cf == NULL);
+	snprintf(want, sizeof(want), "%s:2: unknown key \"concurency\"", path);
+	T_ASSERT(strstr(errs, want) != NULL);
+	snprintf(want, sizeof(want), "%s:3: check.timeout = \"soon\"", path);
+	T_ASSERT(strstr(errs, want) != NULL);
+	snprintf(want, sizeof(want), "%s:4: unknown section [chek]", path);
+	T_ASSERT(strstr(errs, want) != NULL);
+	snprintf(want, sizeof(want), "%s:7: check.concurrency = \"0\": value "
+	    "out of range (allowed: 1 to 10000)", path);
+	T_ASSERT(strstr(errs, want) != NULL);
+	snprintf(want, sizeof(want), "%s:8: check.max_body", path);
+	T_ASSERT(strstr(errs, want) != NULL);
+	snprintf(want, sizeof(want), "%s:9: syntax error", path);
+	T_ASSERT(strstr(errs, want) != NULL);
+	/* The key inside the unknown section is not reported again. */
+	snprintf(want, sizeof(want), "%s:5:", path);
+	T_ASSERT(strstr(errs, want) == NULL);
+}
+
+TEST(duplicate_and_sectionless_keys)
+{
+	char		 want[256];
+	struct config	*cf = load("timeout = 1s\n[check]\ntimeout = 1s\n"
+	    "timeout = 2s\n");
+
+	T_ASSERT(cf == NULL);
+	snprintf(want, sizeof(want), "%s:1: key \"timeout\" is outside any "
+	    "[section]", path);
+	T_ASSERT(strstr(errs, want) != NULL);
+	snprintf(want, sizeof(want), "%s:4: key \"timeout\" given twice", path);
+	T_ASSERT(strstr(errs, want) != NULL);
+}
+
+TEST(missing_file)
+{
+	FILE	*e;
+	char	 buf[512] = "";
+
+	e = fmemopen(buf, sizeof(buf) - 1, "w");
+	T_ASSERT(config_load("/nonexistent/rotwatch.conf", e) == NULL);
+	fclose(e);
+	T_ASSERT(strstr(buf, "/nonexistent/rotwatch.conf: cannot open config "
+	    "file: No such file or directory") != NULL);
+}
+
+TEST(duration_and_size_parsers)
+{
+	int64_t v;
+
+	T_EQ_INT(config_parse_duration_ms("500ms", &v), 0);
+	T_EQ_INT(v, 500);
+	T_EQ_INT(config_parse_duration_ms("1.5s", &v), 0);
+	T_EQ_INT(v, 1500);
+	T_EQ_INT(config_parse_duration_ms("2w", &v), 0);
+	T_EQ_INT(v, 14LL * 86400 * 1000);
+	T_EQ_INT(config_parse_duration_ms("-1s", &v), -1);
+	T_EQ_INT(config_parse_duration_ms("5 years", &v), -1);
+	T_EQ_INT(config_parse_size("10MiB", &v), 0);
+	T_EQ_INT(v, 10 * 1024 * 1024);
+	T_EQ_INT(config_parse_size("99999999999999999999", &v), -1);
+	T_EQ_INT(config_parse_size("1TiB", &v), -1);
+}
+
+TEST(dump_round_trips)
+{
+	struct config	*a = load("[storage]\ndatabase = /var/x.db\n[check]\n"
+	    "timeout = 90s\nmax_body = 1536KiB\nuser_agent = test/1\n"), *b;
+	char		 text[8192] = "";
+	FILE		*f = fmemopen(text, sizeof(text) - 1, "w");
+
+	T_ASSERT(a != NULL);
+	config_dump(a, f);
+	fclose(f);
+	b = load(text);
+	T_ASSERT(b != NULL);
+	T_EQ_INT(b->timeout_ms, 90000);
+	T_EQ_INT(b->max_body, 1536 * 1024);
+	T_EQ_STR(b->user_agent, "test/1");
+	T_EQ_STR(b->database, "/var/x.db");
+	config_free(a);
+	config_free(b);
+}
+
+int
+main(void)
+{
+	RUN(defaults_and_values);
+	RUN(every_error_with_file_and_line);
+	RUN(duplicate_and_sectionless_keys);
+	RUN(missing_file);
+	RUN(duration_and_size_parsers);
+	RUN(dump_round_trips);
+	return t_done();
+}
