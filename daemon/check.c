@@ -450,11 +450,13 @@ checker_active(const struct checker *ck)
 }
 
 void
-checker_abort_all(struct checker *ck)
+checker_abort_all(struct checker *ck, void (*drop)(void *))
 {
 	struct check *c;
 
 	while ((c = ck->active) != NULL) {
+		if (drop)
+			drop(c->arg);
 		if (c->dns_host != NULL)
 			uv_cancel((uv_req_t *)&c->gai);
 		else
@@ -472,6 +474,8 @@ checker_abort_all(struct checker *ck)
 	while ((c = ck->deferred) != NULL) {
 		ck->deferred = c->next;
 		ck->nactive--;
+		if (drop)
+			drop(c->arg);
 		check_free(c);
 	}
 }

@@ -33,8 +33,11 @@ int		 checker_start(struct checker *, int64_t source_id,
 		    const char *url, check_done_cb done, void *arg);
 /* Checks in flight. */
 int		 checker_active(const struct checker *);
-/* Aborts every check in flight; their callbacks never run. */
-void		 checker_abort_all(struct checker *);
+/*
+ * Aborts every check in flight: their done callbacks never run; drop, if
+ * not NULL, is called with each one's arg instead.
+ */
+void		 checker_abort_all(struct checker *, void (*drop)(void *));
 /* Frees the checker; nothing may be in flight. */
 void		 checker_free(struct checker *);
 

@@ -296,6 +296,29 @@ bad:
 }
 
 static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The number of distinct URLs among the items (a URL may be cited in
+ * several notes). */
+static size_t
+distinct_urls(const struct extract_result *res)
+{
+	char	**v = xcalloc(res->nitems + 1, sizeof(*v));
+	size_t	  n = 0;
+
+	for (size_t i = 0; i < res->nitems; i++)
+		v[i] = res->items[i].url;
+	qsort(v, res->nitems, sizeof(*v), cmp_str);
+	for (size_t i = 0; i < res->nitems; i++)
+		n += i == 0 || strcmp(v[i], v[i - 1]) != 0;
+	free(v);
+	return n;
+}
+
+static int
 cmd_import(const struct config *cfg, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -351,20 +374,10 @@ cmd_import(const struct config *cfg, int argc, char **argv)
 		struct extract_item *it = &res.items[i];
 		int a = store_add_source(st, it->url, it->host, NULL, 0, now,
 		    &id);
-		int seen_before = 0;
 
 		if (a == -1)
 			goto fail;
-		/* Count each distinct URL once: an earlier item of this
-		 * file may have added it. */
-		for (size_t k = 0; k < i && !seen_before; k++)
-			seen_before = strcmp(res.items[k].url, it->url) == 0;
-		if (!seen_before) {
-			if (a == 1)
-				added++;
-			else
-				present++;
-		}
+		added += a;	/* each URL is added at most once */
 		for (int k = 0; k < ntags; k++)
 			if (store_add_tag(st, id, tags[k]) == -1)
 				goto fail;
@@ -375,6 +388,7 @@ cmd_import(const struct config *cfg, int argc, char **argv)
 	}
 	if (store_commit(st) == -1)
 		goto fail;
+	present = distinct_urls(&res) - added;
 	for (size_t i = 0; i < res.nrejects; i++)
 		fprintf(stderr, "%s:%u: rejected: %s: %s\n", name,
 		    res.rejects[i].line, url_strerror(res.rejects[i].why),

@@ -61,6 +61,7 @@ struct daemon {
 	size_t			 npend, pendcap;
 	int64_t			 cur_due, cur_id;	/* store cursor */
 	int			 at_end;	/* cursor reached the end */
+	int64_t			 data_version;	/* others' commits seen */
 	int64_t			 once_now;	/* DAEMON_ONCE: due before */
 	int			 stopping, closing, failed;
 	int64_t			 flush_fail_at;	/* last failed commit */
@@ -358,6 +359,16 @@ pump(struct daemon *d)
 
 static void	shutdown_now(struct daemon *);
 
+/* A check aborted at shutdown: its source stays due for the next run. */
+static void
+drop_running(void *arg)
+{
+	struct sched_job *j = arg;
+
+	idset_del(&the_daemon->held, j->id);
+	job_free(j);
+}
+
 /* Exits the run modes once everything is checked and stored. */
 static void
 maybe_finish(struct daemon *d)
@@ -388,19 +399,31 @@ maybe_finish(struct daemon *d)
 	shutdown_now(d);
 }
 
+/*
+ * Looks for due sources, then sleeps until the next one falls due, but at
+ * most TICK_MS: another process (the CLI) may add sources meanwhile.
+ */
 static void
 tick_cb(uv_timer_t *t)
 {
-	struct daemon *d = t->data;
+	struct daemon	*d = t->data;
+	int64_t		 v = store_data_version(d->st), now = wall_ms(), next;
+	uint64_t	 sleep_ms = TICK_MS;
 
-	/* Start again from the earliest due source: picks up sources
-	 * added by the CLI and those that became due since. */
-	if (d->at_end) {
+	if (d->stopping)
+		return;
+	if (d->at_end || v != d->data_version) {
+		/* Start again from the earliest due source. */
+		d->data_version = v;
 		d->at_end = 0;
 		d->cur_due = INT64_MIN;
 		d->cur_id = 0;
 	}
 	pump(d);
+	next = store_next_due_after(d->st, now);
+	if (next != INT64_MIN && next - now < TICK_MS)
+		sleep_ms = (uint64_t)(next - now) + 1;
+	uv_timer_start(&d->tick, tick_cb, sleep_ms, 0);
 }
 
 static void
@@ -408,9 +431,12 @@ flush_cb(uv_timer_t *t)
 {
 	struct daemon *d = t->data;
 
-	flush(d);
-	if (d->npend == 0)
-		pump(d);
+	if (d->npend > 0 && flush(d) == 0 && d->mode == DAEMON_FOREVER &&
+	    !d->stopping)
+		/* New next_due times: the next one may be sooner than the
+		 * tick. */
+		uv_timer_start(&d->tick, tick_cb, 0, 0);
+	pump(d);
 }
 
 static void
@@ -437,7 +463,7 @@ shutdown_now(struct daemon *d)
 	if (aborted)
 		log_info("stopping: %d checks aborted (not recorded)",
 		    aborted);
-	checker_abort_all(d->ck);
+	checker_abort_all(d->ck, drop_running);
 	if (flush(d) == -1) {
 		log_error("stopping with %zu results not stored", d->npend);
 		d->failed = 1;
@@ -503,6 +529,7 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	d.cur_due = INT64_MIN;
 	d.seed = (unsigned int)(wall_ms() ^ (int64_t)getpid());
 	d.once_now = wall_ms();
+	d.data_version = store_data_version(st);
 	if (uv_loop_init(&d.loop) != 0)
 		fatalx("cannot start the event loop");
 	d.http = http_new(&d.loop, (long)cfg->concurrency * 2 + 16);
@@ -523,7 +550,7 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	uv_signal_start(&d.sighup, signal_cb, SIGHUP);
 	uv_timer_start(&d.flush, flush_cb, FLUSH_MS, FLUSH_MS);
 	if (mode == DAEMON_FOREVER) {
-		uv_timer_start(&d.tick, tick_cb, TICK_MS, TICK_MS);
+		uv_timer_start(&d.tick, tick_cb, TICK_MS, 0);
 		log_info("started: %lld sources due now, concurrency %lld, "
 		    "%lld per host", (long long)store_count_due(st, wall_ms()),
 		    (long long)cfg->concurrency, (long long)cfg->per_host);

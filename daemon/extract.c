@@ -33,7 +33,7 @@ struct scan {
 struct fold {
 	char	 buf[CITATION_MAX + 4];
 	size_t	 len;
-	int	 space;		/* a space is owed before the next byte */
+	int	 space;		/* a space is owed before the next */
 	int	 full;
 };
 
@@ -44,11 +44,14 @@ struct note {
 	size_t		 first;		/* its first item */
 };
 
-/* The HTML block whose note and citation were computed last. */
+/* The HTML block whose note and citation were computed last, and the
+ * last <ol><li> numbered. */
 struct html_cite {
 	xmlNodePtr	 block;
 	char		*note;
 	char		*citation;
+	xmlNodePtr	 li;
+	long		 ordinal;
 };
 
 /* ASCII classes: <ctype.h> would depend on the locale. */
@@ -125,8 +128,10 @@ fold_add(struct fold *f, const char *s, size_t n)
 		if (f->space && f->len < sizeof(f->buf))
 			f->buf[f->len++] = ' ';
 		f->space = 0;
+		if (c < 0x20 || c == 0x7f)
+			c = '?';
 		if (f->len < sizeof(f->buf))
-			f->buf[f->len++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+			f->buf[f->len++] = (char)c;
 		f->full = f->len == sizeof(f->buf);
 	}
 }
@@ -301,7 +306,8 @@ scan_line(struct scan *sc, const char *str, size_t n, unsigned line)
 				b++;
 			if (b == i)
 				continue;
-			if (i - b >= 5 && strncasecmp(str + i - 5, "https", 5) == 0)
+			if (i - b >= 5 &&
+			    strncasecmp(str + i - 5, "https", 5) == 0)
 				b = i - 5;
 			else if (i - b >= 4 &&
 			    strncasecmp(str + i - 4, "http", 4) == 0)
@@ -477,7 +483,7 @@ extract_text(struct scan *sc, const char *buf, size_t len)
 		if ((k = note_marker(t, tn, num)) > 0 &&
 		    note_starts(&nt, num)) {
 			note_close(sc, &nt);
-			memcpy(nt.num, num, sizeof(nt.num));
+			memcpy(nt.num, num, strlen(num) + 1);
 			nt.first = sc->res->nitems;
 			fold_add(&nt.text, t + k, tn - k);
 		} else if (nt.num[0] != '\0') {
@@ -594,24 +600,40 @@ html_fold(struct fold *f, xmlNodePtr root)
 
 /*
  * The block that cites node n: the nearest <li> of an <ol> (its position
- * in *ordinal), else the nearest block element (*ordinal = 0).
+ * in *ordinal), else the nearest block element (*ordinal = 0).  The
+ * position is counted from the last <li> numbered, if that is earlier in
+ * the same list.
  */
 static xmlNodePtr
-html_block(xmlNodePtr n, long *ordinal)
+html_block(xmlNodePtr n, struct html_cite *c, long *ordinal)
 {
-	xmlNodePtr	 p, blk = NULL;
+	xmlNodePtr	 p, q, blk = NULL;
 	xmlChar		*start;
+	long		 k = 0;
 
-	for (p = n; p != NULL && p->type != XML_HTML_DOCUMENT_NODE &&
-	    p->type != XML_DOCUMENT_NODE; p = p->parent) {
+	for (p = n; p != NULL && (p->type == XML_ELEMENT_NODE ||
+	    p->type == XML_TEXT_NODE); p = p->parent) {
 		if (html_is(p, "li") && html_is(p->parent, "ol")) {
-			start = xmlGetProp(p->parent, (const xmlChar *)"start");
-			*ordinal = start != NULL ?
-			    strtol((const char *)start, NULL, 10) : 1;
-			xmlFree(start);
-			for (n = p->prev; n != NULL; n = n->prev)
-				if (html_is(n, "li"))
-					(*ordinal)++;
+			if (p == c->li) {
+				*ordinal = c->ordinal;
+				return p;
+			}
+			for (q = p->prev; q != NULL; q = q->prev) {
+				if (q == c->li)
+					break;
+				if (html_is(q, "li"))
+					k++;
+			}
+			if (q != NULL)
+				*ordinal = c->ordinal + k + 1;
+			else if ((start = xmlGetProp(p->parent,
+			    (const xmlChar *)"start")) != NULL) {
+				*ordinal = strtol((char *)start, NULL, 10) + k;
+				xmlFree(start);
+			} else
+				*ordinal = 1 + k;
+			c->li = p;
+			c->ordinal = *ordinal;
 			return p;
 		}
 		if (blk == NULL && html_is_block(p))
@@ -636,7 +658,7 @@ html_cite(struct scan *sc, xmlNodePtr n, size_t first, struct html_cite *c)
 
 	if (first == sc->res->nitems)
 		return;
-	blk = html_block(n, &ordinal);
+	blk = html_block(n, c, &ordinal);
 	if (blk != c->block || c->citation == NULL) {
 		free(c->note);
 		free(c->citation);
@@ -732,8 +754,8 @@ extract_html(struct scan *sc, const char *buf, size_t len)
 	htmlDocPtr		 doc;
 	xmlNodePtr		 n;
 	xmlAttrPtr		 a;
-	struct html_cite	 c = { NULL, NULL, NULL };
-	const char		*enc;
+	struct html_cite	 c = { NULL, NULL, NULL, NULL, 0 };
+	const char		*enc, *name;
 	int			 skip = 0;
 
 	if (len > INT_MAX)
@@ -758,10 +780,12 @@ extract_html(struct scan *sc, const char *buf, size_t len)
 		skip = n->type != XML_ELEMENT_NODE || html_is(n, "script") ||
 		    html_is(n, "style");
 		if (n->type == XML_ELEMENT_NODE) {
-			for (a = n->properties; a != NULL; a = a->next)
-				if (strcmp((const char *)a->name, "href") == 0 ||
-				    strcmp((const char *)a->name, "src") == 0)
+			for (a = n->properties; a != NULL; a = a->next) {
+				name = (const char *)a->name;
+				if (strcmp(name, "href") == 0 ||
+				    strcmp(name, "src") == 0)
 					html_attr(sc, n, a, &c);
+			}
 		} else if (n->type == XML_TEXT_NODE && n->content != NULL &&
 		    !html_in_link(n))
 			html_text(sc, n, &c);

@@ -17,7 +17,7 @@
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_DATA_VERSION,
 	S_ADD_SOURCE, S_SOURCE_ID, S_ADD_TAG, S_ADD_NOTE, S_FIND_URL,
-	S_FIND_ID, S_DUE, S_DUE_ID, S_COUNT_DUE, S_PUT_CHECK, S_UPDATE_SOURCE,
+	S_FIND_ID, S_DUE, S_DUE_ID, S_EARLIEST, S_COUNT_DUE, S_PUT_CHECK, S_UPDATE_SOURCE,
 	S_PUT_EVENT, S_SOURCES, S_NOTES, S_COUNT
 };
 
@@ -41,6 +41,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "(next_due, id) > (?2, ?3) ORDER BY next_due, id LIMIT ?4",
 	[S_DUE_ID] = "SELECT id, next_due, coalesce(interval_s, 0), fails, "
 	    "url, host, state FROM sources WHERE id = ?1",
+	[S_EARLIEST] = "SELECT min(next_due) FROM sources WHERE next_due > ?1",
 	[S_COUNT_DUE] = "SELECT count(*) FROM sources WHERE next_due <= ?1",
 	[S_PUT_CHECK] = "INSERT INTO checks (source_id, started_at, "
 	    "duration_ms, dns_ms, connect_ms, tls_ms, ttfb_ms, class, "
@@ -487,6 +488,22 @@ store_get_due(struct store *st, int64_t id,
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	return due_rows(st, s, cb, arg);
+}
+
+int64_t
+store_next_due_after(struct store *st, int64_t after)
+{
+	sqlite3_stmt	*s = stmt(st, S_EARLIEST);
+	int64_t		 v = INT64_MAX;
+
+	if (s == NULL)
+		return INT64_MIN;
+	sqlite3_bind_int64(s, 1, after);
+	if (sqlite3_step(s) == SQLITE_ROW &&
+	    sqlite3_column_type(s, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return v;
 }
 
 int64_t

@@ -69,6 +69,9 @@ int	store_due(struct store *, int64_t now, int64_t after_due,
 /* Calls cb for the source with this id, whether due or not. */
 int	store_get_due(struct store *, int64_t id,
 	    void (*cb)(void *, const struct due_row *), void *arg);
+/* The earliest next_due later than after: INT64_MAX if there is none,
+ * INT64_MIN if it cannot be read. */
+int64_t	store_next_due_after(struct store *, int64_t after);
 /* The number of sources due at or before now. */
 int64_t	store_count_due(struct store *, int64_t now);
 

@@ -141,6 +141,8 @@ url_remove_dots(char *p)
 /*
  * Canonical path: %xx of unreserved characters decoded, other %xx in
  * uppercase, bytes >= 0x80 encoded, dot segments removed.  Malloc'd.
+ * A hex digit stays encoded after a stray '%' ("%a%41"), where decoding
+ * it would make a new escape.
  */
 static char *
 url_path(const char *in)
@@ -163,7 +165,9 @@ url_path(const char *in)
 			*w++ = (char)*s;
 			continue;
 		}
-		if (url_unreserved(c))
+		if (url_unreserved(c) && !(url_xdigit(c) && ((w - out >= 1 &&
+		    w[-1] == '%') || (w - out >= 2 && w[-2] == '%' &&
+		    url_xdigit(w[-1])))))
 			*w++ = (char)c;
 		else {
 			*w++ = '%';
@@ -195,14 +199,15 @@ url_curl_err(CURLUcode rc)
 	}
 }
 
-enum url_err
-url_normalize(const char *in, size_t len, char **out, char **host)
+/* One pass of url_normalize(), which see. */
+static enum url_err
+url_canon(const char *in, size_t len, char **out, char **host)
 {
 	CURLU		*u;
 	CURLUcode	 rc;
 	enum url_err	 e;
-	char		*s, *h = NULL, *zone = NULL, *port = NULL, *cpath = NULL;
-	char		*path = NULL, *p;
+	char		*s, *h = NULL, *zone = NULL, *port = NULL;
+	char		*cpath = NULL, *path = NULL, *p;
 	const char	*a, *q;
 	size_t		 i;
 
@@ -285,5 +290,43 @@ url_normalize(const char *in, size_t len, char **out, char **host)
 	curl_free(zone);
 	curl_free(h);
 	curl_url_cleanup(u);
+	return e;
+}
+
+/* Whether the authority of in[0..len) (after "scheme:") has a '%'. */
+static int
+url_escaped_authority(const char *in, size_t len)
+{
+	const char	*p = memchr(in, ':', len), *end = in + len;
+
+	for (p++; p < end && *p == '/'; p++)
+		;
+	for (; p < end && *p != '/' && *p != '?' && *p != '#'; p++)
+		if (*p == '%')
+			return 1;
+	return 0;
+}
+
+/*
+ * curl decodes %xx in the host after looking for the IPv4 forms, so
+ * "0x7f%2E1" comes out as "0x7f.1", and only a second pass gives the
+ * canonical 127.0.0.1.
+ */
+enum url_err
+url_normalize(const char *in, size_t len, char **out, char **host)
+{
+	enum url_err	 e;
+	char		*out2, *host2;
+
+	e = url_canon(in, len, out, host);
+	if (e != URL_OK || !url_escaped_authority(in, len))
+		return e;
+	e = url_canon(*out, strlen(*out), &out2, host != NULL ? &host2 : NULL);
+	free(*out);
+	*out = out2;
+	if (host != NULL) {
+		free(*host);
+		*host = host2;
+	}
 	return e;
 }

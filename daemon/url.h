@@ -23,7 +23,7 @@ enum url_err {
 	URL_BAD_SCHEME,		/* a scheme other than http or https */
 	URL_BAD_PORT,		/* port not a number in 0..65535 */
 	URL_CONTROL,		/* a byte < 0x20 or 0x7f */
-	URL_TOO_LONG,		/* input or result over URL_MAX_LEN bytes */
+	URL_TOO_LONG,		/* input or result over URL_MAX_LEN */
 	URL_INVALID		/* anything else curl refuses; spaces */
 };
 

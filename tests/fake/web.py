@@ -1,12 +1,39 @@
 #!/usr/bin/env python3
 """Misbehaving HTTP/1.1 server for the integration tests (loopback only).
 
-The behaviour is chosen by the request path; see PATHS below.  Every
-connection has a hard lifetime cap and the whole server exits by itself
-after --lifetime seconds, so a forgotten instance cannot outlive a test
-run for long.  With --tls CERT KEY the same paths are served over HTTPS.
-A client that does not speak HTTP at all (for instance a TLS ClientHello
-sent to the plain listener) gets "NOT HTTP" and a close.
+Behaviour by path (the query string is ignored unless noted):
+  /ok               200 text/html, fixed body (also /ok?n=K: same body)
+  /redirect         301 -> /ok            /chain  302 -> 301 -> 301 -> /ok
+  /notfound 404  /gone 410  /forbidden 403  /unauthorized 401
+  /ratelimit 429 (Retry-After: 120)  /legal 451  /teapot 418  /error 500
+  /unavailable      503 (Retry-After: an HTTP date)
+  /slowdrip         200, headers, then 1 byte every 2 s until the peer goes
+  /hang             reads the request, never answers
+  /slowheaders      the status line, then nothing
+  /delay?ms=N       200 /ok body after N ms (default 2000)
+  /reset            RST before any reply (SO_LINGER 0, close)
+  /midreset         Content-Length 100000, 1000 bytes, RST
+  /short            Content-Length 5000, 100 bytes, clean close
+  /empty            clean close without a byte
+  /garbage          "NOT HTTP" and close
+  /chunked-huge     endless 64 KiB chunks (stops at 200 MB per connection)
+  /cl-huge          Content-Length 209715200, then that many bytes
+  /gzip-bomb        gzip of 1 GiB of zeros (~1 MiB, with Content-Length);
+                    ?mib=N: N MiB of zeros, chunked, no length
+  /loop             302 -> /loop2 -> /loop
+  /to-file          302 file:///etc/passwd    /to-ftp  302 ftp://127.0.0.1/x
+  /etag             200 with ETag, Last-Modified, Content-Length (304 on a
+                    matching If-None-Match / If-Modified-Since)
+  /change           200, a different body on every request
+  /count/NAME       200, counts requests per NAME; /hits/NAME: that count
+  /active/NAME      responses to /NAME in progress (/active/slowdrip, ...)
+  /stats            all counters as JSON
+  anything else     404
+
+Every connection has a hard lifetime cap (--conn-lifetime) and the server
+exits by itself after --lifetime seconds.  With --tls CERT KEY the same
+paths are served over HTTPS.  A client that does not speak HTTP at all (a
+TLS ClientHello sent to the plain listener) gets "NOT HTTP" and a close.
 
 Python 3.11, standard library only.
 """
@@ -377,7 +404,13 @@ class Conn:
 
     def misbehave(self, path, params, method):
         html = [("Content-Type", "text/html; charset=utf-8")]
-        if path == "/slowdrip":
+        if path == "/delay":
+            # 200 /ok after ?ms=N milliseconds (default 2000)
+            wait = int(params.get("ms", "2000") or 2000) / 1000.0
+            if self.peer_closed(wait):
+                return
+            self.respond(200, html, OK_BODY, method, True)
+        elif path == "/slowdrip":
             self.send(self.head(200, html + [("Content-Length", "1000000")]))
             while not self.peer_closed(2):
                 self.send(b"a")

@@ -45,15 +45,29 @@ assert_rc "add $NSRC URLs" 0 $?
 assert_eq "sources stored" "$NSRC" "$(q 'SELECT count(*) FROM sources')"
 assert_eq "no check before the daemon runs" 0 "$(q 'SELECT count(*) FROM checks')"
 
+# Memory baseline: the same daemon checking a single /ok source.
+mkdir -p "$T/base"
+C_CHECK_EXTRA="per_host = 16" write_conf "$T/base/rotwatch.conf"
+"${RW[@]}" -c "$T/base/rotwatch.conf" add "$B/ok" >/dev/null 2>&1
+/usr/bin/time -f %M -o "$T/base.rss" \
+	timeout -k 2 20 "${RW[@]}" -c "$T/base/rotwatch.conf" daemon --once >/dev/null 2>&1
+
 # --- one pass -------------------------------------------------------------
 start=$(now_ms)
-timeout -k 2 40 "${RW[@]}" -c "$CONF" daemon --once >"$T/once.log" 2>&1
+/usr/bin/time -f %M -o "$T/once.rss" \
+	timeout -k 2 40 "${RW[@]}" -c "$CONF" daemon --once >"$T/once.log" 2>&1
 rc=$?
 elapsed=$(($(now_ms) - start))
 assert_rc "daemon --once" 0 "$rc"
 [ "$rc" -ne 0 ] && sed 's/^/  once: /' "$T/once.log" | head -20
 # timeout is 8 s; the hanging peers must not hold the run beyond it
 assert_le "daemon --once finished within timeout + 4 s (ms)" 12000 "$elapsed"
+
+# 1 GiB bombs, 200 MB bodies: the daemon's memory stays flat.
+base_rss=$(tail -1 "$T/base.rss")
+once_rss=$(tail -1 "$T/once.rss")
+assert_le "peak RSS over the one-source baseline ($base_rss KiB), KiB" \
+	$((base_rss + 30 * 1024)) "$once_rss"
 
 assert_eq "exactly one check per source" "$NSRC" "$(q 'SELECT count(*) FROM checks')"
 assert_eq "no source checked twice" "" \
@@ -141,6 +155,14 @@ assert_eq "state of the failing sources" down \
 assert_eq "sources.last_check is their latest check" "" \
 	"$(q 'SELECT id FROM sources s WHERE last_check IS NOT
 	      (SELECT max(id) FROM checks WHERE source_id = s.id)')"
+assert_eq "one event per source: new -> its state, with its check and class" "$NSRC" \
+	"$(q "SELECT count(*) FROM events e JOIN sources s ON s.id = e.source_id
+	      JOIN checks c ON c.id = e.check_id
+	      WHERE e.from_state = 'new' AND e.to_state = s.state
+	      AND e.check_id = s.last_check AND e.class = c.class")"
+assert_eq "no other events" "$NSRC" "$(q 'SELECT count(*) FROM events')"
+assert_eq "failures counted: 1 for down sources, 0 for up ones" "" \
+	"$(q "SELECT url FROM sources WHERE fails != (state = 'down')")"
 assert_eq "every check is timed (started_at, duration_ms >= 0)" 0 \
 	"$(q 'SELECT count(*) FROM checks WHERE started_at IS NULL
 	      OR duration_ms IS NULL OR duration_ms < 0')"
@@ -199,6 +221,22 @@ rw list --format json >"$T/list.json" 2>&1
 assert_rc "list --format json" 0 $?
 assert_eq "list --format json parses, one element per source" "$NSRC" \
 	"$("$PY" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$T/list.json" 2>&1)"
+
+# --- check URL: check now, store, print ----------------------------------------
+rw check "$B/notfound?via=check" --format json >"$T/check.json" 2>"$T/check.err"
+rc=$?
+assert_between "check of a new 404 URL: exit status 0 or 1" 0 1 "$rc"
+assert_eq "check: the URL was added and its check stored" not_found \
+	"$(latest class "$B/notfound?via=check")"
+assert_eq "check --format json prints the result" "not_found 404" \
+	"$("$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+if isinstance(d, list):
+    d = d[0]
+c = d.get("last_check", d)
+print(c.get("class"), c.get("http_status"))' "$T/check.json" 2>&1)"
+NSRC=$((NSRC + 1))
 
 # --- a second pass checks nothing: every source is due again only in 1 h ----
 timeout -k 2 30 "${RW[@]}" -c "$CONF" daemon --once >"$T/once2.log" 2>&1

@@ -92,6 +92,16 @@ config_case "bad interval" 7 "$head
 interval = soon"
 config_case "line that is not key = value" 6 "$head
 just some words"
+config_case "key given twice" 6 "$head
+timeout = 9s"
+
+# every error in a file is reported, each with its line
+f="$T/bad/two-errors.conf"
+printf '%s\n' "$head" "colour = blue" "max_body = lots" >"$f"
+err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
+assert_rc "two errors: config-check" 78 $?
+assert_contains "two errors: the first is reported" "$f:6" "$err"
+assert_contains "two errors: the second is reported" "$f:7" "$err"
 
 err=$("${RW[@]}" -c "$T/bad/does-not-exist.conf" config-check 2>&1 >/dev/null)
 assert_rc "missing config file: config-check" 78 $?
@@ -118,6 +128,42 @@ for u in "ftp://files.example.org/report.pdf" "reports.example.org/no-scheme" \
 	assert_contains "add $u: the message names the URL" "$u" "$err"
 	assert_eq "add $u: nothing stored" "$before" "$after"
 done
+# one bad URL among good ones: nothing is added (rotwatch(1))
+before=$(dump)
+err=$(rw add https://good.example.org/1 "ftp://files.example.org/y" https://good.example.org/2 2>&1 >/dev/null)
+rc=$?
+after=$(dump)
+assert_between "add good + bad + good: exit status 1 or 2" 1 2 "$rc"
+assert_contains "add good + bad + good: the bad URL is named" "ftp://files.example.org/y" "$err"
+assert_eq "add good + bad + good: nothing stored" "$before" "$after"
+
+# --- canonical form: two spellings of one URL are one source -------------------
+canon_case() {
+	# canon_case STORED-FORM SPELLING...
+	local want=$1 s n
+	shift
+	for s in "$@"; do
+		rw add "$s" >"$T/out" 2>&1
+		assert_rc "add $s" 0 $?
+	done
+	assert_eq "spellings of $want are one source" "$want" \
+		"$(q "SELECT url FROM sources WHERE host = (SELECT host FROM sources WHERE url = $(sql_str "$want"))")"
+}
+canon_case "http://canon.example.com/b" "HTTP://Canon.Example.COM:80/a/../b#frag" \
+	"http://canon.example.com/b" "http://canon.example.com/./b#other"
+canon_case "https://canon2.example.com/" "https://canon2.example.com" \
+	"HTTPS://CANON2.example.com:443/" "https://canon2.example.com/#top"
+# IDN, with no locale in the environment at all
+env -i "${RW[@]}" -c "$CONF" add "http://bücher.example/katalog" >"$T/out" 2>&1
+assert_rc "add an IDN URL under env -i" 0 $?
+assert_eq "IDN host stored in punycode" "xn--bcher-kva.example" \
+	"$(q "SELECT host FROM sources WHERE url LIKE '%bcher%'")"
+assert_eq "IDN URL stored in punycode" "http://xn--bcher-kva.example/katalog" \
+	"$(q "SELECT url FROM sources WHERE url LIKE '%bcher%'")"
+rw add "http://BÜCHER.example/katalog" >"$T/out" 2>&1
+assert_rc "add the IDN in capitals" 0 $?
+assert_eq "the IDN in capitals is the same source" 1 \
+	"$(q "SELECT count(*) FROM sources WHERE url LIKE '%bcher%'")"
 
 # --- import of a file with bad lines ------------------------------------------
 ids=$(q 'SELECT group_concat(id) FROM sources')

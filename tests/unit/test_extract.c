@@ -204,7 +204,8 @@ TEST(test_endnotes_file)
 	T_EQ_INT(r.items[k].line, 16);
 	T_EQ_STR(r.items[k].host, "r3d.mx");
 	for (i = 0; i < r.nitems; i++)
-		T_ASSERT(r.items[i].note != NULL && r.items[i].citation != NULL);
+		T_ASSERT(r.items[i].note != NULL &&
+		    r.items[i].citation != NULL);
 
 	T_EQ_INT(r.nrejects, 1);
 	REJECT(r, 0, 27, URL_NO_SCHEME, "www.r3d.mx/publicaciones");
@@ -262,8 +263,9 @@ TEST(test_trailing_punctuation)
 	    "_https://p.example/j_ [https://p.example/k] "
 	    "\xe2\x80\x9chttps://p.example/l\xe2\x80\x9d "
 	    "\xe2\x80\x98https://p.example/m\xe2\x80\x99 "
-	    "\xc2\xabhttps://p.example/n\xc2\xbb https://p.example/o\xe2\x80\xa6"
-	    "\xc2\xa0https://p.example/p...\n", EXTRACT_TEXT);
+	    "\xc2\xabhttps://p.example/n\xc2\xbb "
+	    "https://p.example/o\xe2\x80\xa6\xc2\xa0https://p.example/p...\n",
+	    EXTRACT_TEXT);
 	T_EQ_INT(r.nrejects, 0);
 	T_EQ_INT(r.nitems, sizeof(want) / sizeof(want[0]));
 	for (i = 0; i < r.nitems; i++) {
@@ -276,6 +278,7 @@ TEST(test_trailing_punctuation)
 TEST(test_html)
 {
 	struct extract_result	r;
+	/* One string per line of HTML. */
 	const char		*html =
 	    "<!DOCTYPE html>\n"
 	    "<html><head><title>Report</title>\n"
@@ -285,14 +288,19 @@ TEST(test_html)
 	    "report</a>, and https://text.example/page.</p>\n"
 	    "<section class=\"footnotes\"><ol start=\"3\">\n"
 	    "<li id=\"fn3\"><p>Smith (2020) <i>Title</i>.\n"
-	    "<a href=\"https://doi.org/10.1/x\">https://doi.org/10.1/x</a></p></li>\n"
+	    "<a href=\"https://doi.org/10.1/x\">" "https://doi.org/10.1/x"
+	        "</a></p></li>\n"
 	    "<li id=\"fn4\">Jones, <a\n"
-	    "href=\"ftp://files.example/x\">files</a> and <img src=\" http://img.example/i.png \"></li>\n"
+	    "href=\"ftp://files.example/x\">files</a> and "
+	        "<img src=\" http://img.example/i.png \"></li>\n"
 	    "</ol></section>\n"
-	    "<p>[7] Seventh, <a href=\"mailto:a@b.example\">mail</a> <a href=\"/rel\">rel</a>\n"
-	    "<a href=\"#x\">x</a> <a href=\"https://seven.example/?a=1&amp;b=2\">s</a></p>\n"
+	    "<p>[7] Seventh, <a href=\"mailto:a@b.example\">mail</a> "
+	        "<a href=\"/rel\">rel</a>\n"
+	    "<a href=\"#x\">x</a> "
+	        "<a href=\"https://seven.example/?a=1&amp;b=2\">s</a></p>\n"
 	    "<script>var u = \"https://script.example/\";</script>\n"
-	    "<p>www.nohost.example/x and <a href=\"http://b\xc3\xbc" "cher.example/\">b</a></p>\n"
+	    "<p>www.nohost.example/x and "
+	        "<a href=\"http://b\xc3\xbc" "cher.example/\">b</a></p>\n"
 	    "</body></html>\n";
 
 	T_EQ_INT(extract_guess(html, strlen(html)), EXTRACT_HTML);
