@@ -9,6 +9,8 @@
  * most the uncommitted results, whose sources are still due and are
  * checked again after a restart.
  */
+#include <sys/resource.h>
+
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +29,8 @@
 #include "xmalloc.h"
 
 #define TICK_MS		1000	/* look for due sources this often */
-#define FLUSH_MS	250	/* commit results at least this often */
-#define FLUSH_BATCH	512	/* ... or when this many wait */
+#define FLUSH_MS	500	/* commit results at least this often */
+#define FLUSH_BATCH	2048	/* ... or when this many wait */
 #define PENDING_MAX	20000	/* stop admitting while this many wait */
 #define GRACE_MS	5000	/* in-flight checks get this long at stop */
 
@@ -514,6 +516,34 @@ list_row(void *arg, const struct due_row *r)
 	queue_row(arg, r);
 }
 
+/*
+ * Raises the soft limit on open files to the hard one and returns how many
+ * idle connections may be kept for reuse: enough to keep one to each of
+ * many hosts, leaving room for the transfers and the database.
+ */
+static long
+conn_cache_size(const struct config *cfg)
+{
+	struct rlimit	rl;
+	long		budget = 1024, n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		budget = rl.rlim_cur == RLIM_INFINITY ? 65536 :
+		    (long)rl.rlim_cur;
+	}
+	n = (budget - 64) / 2 - (long)cfg->concurrency;
+	if (n > 4096)
+		n = 4096;
+	if (n < (long)cfg->concurrency)
+		n = (long)cfg->concurrency;
+	return n;
+}
+
 int
 daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
     const int64_t *ids, size_t nids)
@@ -532,7 +562,7 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	d.data_version = store_data_version(st);
 	if (uv_loop_init(&d.loop) != 0)
 		fatalx("cannot start the event loop");
-	d.http = http_new(&d.loop, (long)cfg->concurrency * 2 + 16);
+	d.http = http_new(&d.loop, conn_cache_size(cfg));
 	d.ck = checker_new(&d.loop, d.http, cfg);
 	d.sched = sched_new((int)cfg->concurrency, (int)cfg->per_host,
 	    cfg->host_delay_ms, start_job, &d);
