@@ -218,7 +218,7 @@ assert_rc "import from stdin" 0 $?
 assert_eq "import from stdin: summary" "1 added, 0 already present, 0 rejected" "$(cat "$T/stdin.out")"
 
 # --- import of a real endnote list ----------------------------------------------
-E=${ENDNOTES:-/work/shared/data/everywhere-border-endnotes.txt}
+E=${ENDNOTES:-$ROOT/tests/data/everywhere-border-endnotes.txt}
 [ -r "$E" ] || { echo "FATAL: $E is not readable"; exit 1; }
 mkdir -p "$T/e"
 CONF="$T/e/rotwatch.conf"
