@@ -33,6 +33,8 @@
 #define FLUSH_BATCH	2048	/* ... or when this many wait */
 #define PENDING_MAX	20000	/* stop admitting while this many wait */
 #define GRACE_MS	5000	/* in-flight checks get this long at stop */
+#define LOCK_WAIT_MS	200	/* the loop waits at most this for a lock */
+#define RETRY_MS	1000	/* a failed commit is retried after this */
 
 /* A set of source ids: linear probing, backward-shift deletion. */
 struct idset {
@@ -66,7 +68,8 @@ struct daemon {
 	int64_t			 data_version;	/* others' commits seen */
 	int64_t			 once_now;	/* DAEMON_ONCE: due before */
 	int			 stopping, closing, failed;
-	int64_t			 flush_fail_at;	/* last failed commit */
+	int64_t			 flush_fail_at;	/* last logged failure */
+	int64_t			 flush_retry_at;	/* no commit before */
 	uint64_t		 checks_done;
 	unsigned int		 seed;
 };
@@ -182,6 +185,8 @@ flush(struct daemon *d)
 
 	if (d->npend == 0)
 		return 0;
+	if (!d->closing && mono_ms(d) < d->flush_retry_at)
+		return -1;
 	if (store_begin(d->st) == -1)
 		goto bad;
 	for (i = 0; i < d->npend; i++) {
@@ -214,6 +219,7 @@ flush(struct daemon *d)
 	return 0;
 bad:
 	store_rollback(d->st);
+	d->flush_retry_at = mono_ms(d) + RETRY_MS;
 	if (d->flush_fail_at == 0 || mono_ms(d) - d->flush_fail_at >= 60000) {
 		/* One line a minute at most, and the results wait. */
 		log_error("cannot store %zu results (they are kept and "
@@ -560,6 +566,9 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	d.seed = (unsigned int)(wall_ms() ^ (int64_t)getpid());
 	d.once_now = wall_ms();
 	d.data_version = store_data_version(st);
+	/* Never block the loop for long on another process's lock: the
+	 * results wait in memory and the commit is retried. */
+	store_set_busy_timeout(st, LOCK_WAIT_MS);
 	if (uv_loop_init(&d.loop) != 0)
 		fatalx("cannot start the event loop");
 	d.http = http_new(&d.loop, conn_cache_size(cfg));

@@ -91,6 +91,12 @@ store_errmsg(struct store *st)
 	return st->err;
 }
 
+void
+store_set_busy_timeout(struct store *st, int ms)
+{
+	sqlite3_busy_timeout(st->db, ms);
+}
+
 int
 store_busy(struct store *st)
 {

@@ -26,6 +26,8 @@ struct store	*store_open(const char *path, int busy_ms, char *err,
 void		 store_close(struct store *);
 /* The last error, valid until the next call. */
 const char	*store_errmsg(struct store *);
+/* How long a statement waits for another connection's lock. */
+void		 store_set_busy_timeout(struct store *, int ms);
 /* 1 if the last error was a lock timeout (SQLITE_BUSY). */
 int		 store_busy(struct store *);
 
