@@ -15,13 +15,13 @@
 # "rotwatch curl wget2 linkinator" up to 10000, "rotwatch curl wget2" above),
 # TOOLS_<N>, PER_HOST (100), TIMEOUT (10), CAP (300 s per tool run),
 # LOG_LEVEL (info), BENCH_WORK (/tmp/rotwatch-bench), BENCH_RESULTS,
-# BENCH_TAG, ROTWATCH (./rotwatch), BENCH_SHARED (/work/shared/bench).
+# BENCH_TAG, ROTWATCH (./rotwatch), BENCH_SHARED (../shared/bench beside the repository).
 # Every loop is bounded and every tool runs under `timeout`.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 
-SHARED="${BENCH_SHARED:-/work/shared/bench}"
+SHARED="${BENCH_SHARED:-$ROOT/../shared/bench}"
 export BENCH_WORK="${BENCH_WORK:-/tmp/rotwatch-bench}"
 export BENCH_RESULTS="${BENCH_RESULTS:-$BENCH_WORK/results}"
 export BENCH_TAG="${BENCH_TAG:-$(date +%Y%m%d-%H%M%S)}"

@@ -14,7 +14,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-SHARED="${BENCH_SHARED:-/work/shared/bench}"
+SHARED="${BENCH_SHARED:-$ROOT/../shared/bench}"
 export BENCH_WORK="${BENCH_WORK:-/tmp/rotwatch-bench}"
 DURATION="${DURATION:-600}"
 SIZE="${SIZE:-10000}"
@@ -63,7 +63,7 @@ echo "soak: $SIZE sources, interval $INTERVAL, $DURATION s, sample every $SAMPLE
 echo "import: $(cat "$D/import.out")"
 
 ulimit -n 16384 2>/dev/null || true
-timeout -s TERM -k 15 "$((DURATION + 5))" "$ROTWATCH" -c "$D/rotwatch.conf" daemon \
+timeout -s TERM -k 15 "$((DURATION + 60))" "$ROTWATCH" -c "$D/rotwatch.conf" daemon \
     >"$D/daemon.out" 2>"$D/daemon.err" &
 TPID=$!
 PID=""
@@ -91,12 +91,17 @@ for i in $(seq 0 "$((DURATION / SAMPLE))"); do
     hwm="$(awk '/^VmHWM:/ {print $2}' "/proc/$PID/status")"
     fds="$(ls "/proc/$PID/fd" 2>/dev/null | wc -l)"
     printf '%d\t%s\t%s\t%s\t%s\n' "$(( $(date +%s) - t0 ))" "$rss" "$hwm" "$fds" "$(checks)" | tee -a "$D/samples.tsv"
-    [ "$i" -lt "$((DURATION / SAMPLE))" ] && sleep "$SAMPLE"
+    [ "$(( $(date +%s) - t0 + SAMPLE ))" -le "$DURATION" ] || break
+    sleep "$SAMPLE"
 done
 kill -TERM "$PID" 2>/dev/null || true
 rc=0; wait "$TPID" || rc=$?
 trap - EXIT
-echo "daemon exit status after SIGTERM: $rc"
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    echo "daemon exit status: $rc (stopped by the safety timeout, not by our SIGTERM)"
+else
+    echo "daemon exit status after SIGTERM: $rc"
+fi
 python3 - "$D/samples.tsv" "$SIZE" <<'PY'
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])][1:]
@@ -113,7 +118,7 @@ print("samples %d over %d s; checks %d (%.0f per s, %.1f passes)"
 print("RSS MB: first %.1f, last %.1f, peak (VmHWM) %.1f" % (first[1] / 1024, last[1] / 1024, peak / 1024))
 if warm and warm is not last:
     dt = max(last[0] - warm[0], 1)
-    print("RSS growth after the first full pass (t=%d s): %+.1f MB over %d s (%+.2f MB/h); fds %d -> %d"
+    print("RSS growth after the first full pass (t=%d s): %+.2f MB over %d s (%+.2f MB/h); fds %d -> %d"
           % (warm[0], (last[1] - warm[1]) / 1024, dt, (last[1] - warm[1]) / 1024 * 3600 / dt, warm[3], last[3]))
 else:
     print("RSS growth over the run: %+.1f MB (no full pass finished before the last sample)"

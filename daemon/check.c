@@ -480,14 +480,20 @@ checker_abort_all(struct checker *ck, void (*drop)(void *))
 	}
 }
 
+static void
+checker_closed(uv_handle_t *handle)
+{
+	free(handle->data);
+}
+
 void
 checker_free(struct checker *ck)
 {
 	for (int i = 0; i < ck->npool; i++)
 		curl_easy_cleanup(ck->pool[i]);
 	free(ck->pool);
-	uv_close((uv_handle_t *)&ck->defer, NULL);
-	free(ck);
+	/* The struct goes when the loop has closed its handle. */
+	uv_close((uv_handle_t *)&ck->defer, checker_closed);
 }
 
 void

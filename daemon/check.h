@@ -38,7 +38,7 @@ int		 checker_active(const struct checker *);
  * not NULL, is called with each one's arg instead.
  */
 void		 checker_abort_all(struct checker *, void (*drop)(void *));
-/* Frees the checker; nothing may be in flight. */
+/* Frees the checker once the loop runs again; nothing may be in flight. */
 void		 checker_free(struct checker *);
 
 /* Frees what a result owns and zeroes it. */
