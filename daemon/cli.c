@@ -37,7 +37,7 @@ usage_of(const char *cmd, const char *msg)
 	fprintf(stderr, "usage: rotwatch [-c FILE] %s\n", c ? c->synopsis :
 	    cmd);
 	fprintf(stderr, "Try 'rotwatch %s --help'.\n", cmd);
-	return EX_USAGE_;
+	return EXIT_USAGE;
 }
 
 static void
@@ -161,7 +161,7 @@ cmd_add(const struct config *cfg, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	char		*tags[64], **urls, **hosts;
-	int		 ntags = 0, ch, nurls, bad = 0, rc = EX_FAIL;
+	int		 ntags = 0, ch, nurls, bad = 0, rc = EXIT_FAIL;
 	int64_t		 every = 0, id;
 	const char	*note = NULL;
 	struct store	*st;
@@ -179,7 +179,7 @@ cmd_add(const struct config *cfg, int argc, char **argv)
 				fprintf(stderr, "rotwatch add: --every '%s': "
 				    "expected whole seconds of at least 1s, "
 				    "such as 30m, 6h or 1d\n", optarg);
-				return EX_USAGE_;
+				return EXIT_USAGE;
 			}
 			every /= 1000;
 			break;
@@ -190,13 +190,13 @@ cmd_add(const struct config *cfg, int argc, char **argv)
 			help_of("add");
 			return 0;
 		default:
-			return EX_USAGE_;
+			return EXIT_USAGE;
 		}
 	}
 	if (optind == argc)
 		return usage_of("add", "no URL given");
 	if (check_tags("add", tags, ntags) == -1)
-		return EX_USAGE_;
+		return EXIT_USAGE;
 	nurls = argc - optind;
 	urls = xcalloc((size_t)nurls, sizeof(*urls));
 	hosts = xcalloc((size_t)nurls, sizeof(*hosts));
@@ -327,7 +327,7 @@ cmd_import(const struct config *cfg, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	char			*tags[64], *buf;
-	int			 ntags = 0, ch, rc = EX_FAIL;
+	int			 ntags = 0, ch, rc = EXIT_FAIL;
 	size_t			 len, added = 0, present = 0;
 	struct extract_result	 res;
 	struct store		*st;
@@ -345,28 +345,28 @@ cmd_import(const struct config *cfg, int argc, char **argv)
 			help_of("import");
 			return 0;
 		default:
-			return EX_USAGE_;
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1)
 		return usage_of("import", optind == argc ? "no file given" :
 		    "one file at a time");
 	if (check_tags("import", tags, ntags) == -1)
-		return EX_USAGE_;
+		return EXIT_USAGE;
 	path = argv[optind];
 	name = strcmp(path, "-") == 0 ? "(stdin)" : path;
 	if ((buf = read_all(path, &len)) == NULL)
-		return EX_FAIL;
+		return EXIT_FAIL;
 	if (extract_buffer(buf, len, EXTRACT_AUTO, &res) == -1) {
 		fprintf(stderr, "rotwatch import: %s: cannot read as text, "
 		    "Markdown or HTML\n", name);
 		free(buf);
-		return EX_FAIL;
+		return EXIT_FAIL;
 	}
 	free(buf);
 	if ((st = open_store(cfg)) == NULL) {
 		extract_result_free(&res);
-		return EX_FAIL;
+		return EXIT_FAIL;
 	}
 	if (store_begin(st) == -1)
 		goto fail;
@@ -540,19 +540,19 @@ list_or_status(const struct config *cfg, int argc, char **argv, int full)
 			break;
 		case 'f':
 			if (parse_format(cmd, optarg, &o.fmt, !full) == -1)
-				return EX_USAGE_;
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			help_of(cmd);
 			return 0;
 		default:
-			return EX_USAGE_;
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc - (full ? 1 : 0))
 		return usage_of(cmd, "too many arguments");
 	if ((o.st = open_store(cfg)) == NULL)
-		return EX_FAIL;
+		return EXIT_FAIL;
 	if (optind < argc) {
 		char *canon = NULL;
 		const char *key = argv[optind];
@@ -565,7 +565,7 @@ list_or_status(const struct config *cfg, int argc, char **argv, int full)
 			fprintf(stderr, "rotwatch %s: no source '%s'\n", cmd,
 			    argv[optind]);
 			store_close(o.st);
-			return EX_FAIL;
+			return EXIT_FAIL;
 		}
 	}
 	if (o.fmt == FMT_JSON)
@@ -583,7 +583,7 @@ list_or_status(const struct config *cfg, int argc, char **argv, int full)
 		    store_errmsg(o.st));
 		json_decref(o.arr);
 		store_close(o.st);
-		return EX_FAIL;
+		return EXIT_FAIL;
 	}
 	if (o.fmt == FMT_JSON) {
 		json_dumpf(o.arr, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII);
@@ -629,13 +629,13 @@ cmd_check(const struct config *cfg, int argc, char **argv)
 		switch (ch) {
 		case 'f':
 			if (parse_format("check", optarg, &fmt, 0) == -1)
-				return EX_USAGE_;
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			help_of("check");
 			return 0;
 		default:
-			return EX_USAGE_;
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1)
@@ -645,12 +645,12 @@ cmd_check(const struct config *cfg, int argc, char **argv)
 	if (e != URL_OK) {
 		fprintf(stderr, "rotwatch check: '%.200s': %s\n", argv[optind],
 		    url_strerror(e));
-		return EX_FAIL;
+		return EXIT_FAIL;
 	}
 	if ((st = open_store(cfg)) == NULL) {
 		free(url);
 		free(host);
-		return EX_FAIL;
+		return EXIT_FAIL;
 	}
 	if (store_begin(st) == -1 || store_add_source(st, url, host, NULL, 0,
 	    wall_ms(), &id) == -1 || store_commit(st) == -1) {
@@ -659,14 +659,14 @@ cmd_check(const struct config *cfg, int argc, char **argv)
 		store_close(st);
 		free(url);
 		free(host);
-		return EX_FAIL;
+		return EXIT_FAIL;
 	}
 	free(url);
 	free(host);
 	rc = daemon_run(cfg, st, DAEMON_LIST, &id, 1);
 	store_close(st);
 	if (rc != 0)
-		return EX_FAIL;
+		return EXIT_FAIL;
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
 	sargv[0] = a0;
 	sargv[1] = a1;
@@ -697,16 +697,16 @@ cmd_daemon(const struct config *cfg, int argc, char **argv)
 			help_of("daemon");
 			return 0;
 		default:
-			return EX_USAGE_;
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc)
 		return usage_of("daemon", "unexpected argument");
 	if ((st = open_store(cfg)) == NULL)
-		return EX_FAIL;
+		return EXIT_FAIL;
 	rc = daemon_run(cfg, st, once ? DAEMON_ONCE : DAEMON_FOREVER, NULL, 0);
 	store_close(st);
-	return rc ? EX_FAIL : 0;
+	return rc ? EXIT_FAIL : 0;
 }
 
 static int

@@ -7,9 +7,8 @@
 
 #include "config.h"
 
-#define EX_OK_	0
-#define EX_FAIL	1
-#define EX_USAGE_ 2
+#define EXIT_FAIL	1	/* exit statuses (78 is EX_CONFIG_ERR) */
+#define EXIT_USAGE	2
 
 struct cli_cmd {
 	const char	*name;

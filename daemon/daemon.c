@@ -516,12 +516,6 @@ signal_cb(uv_signal_t *sig, int signum)
 	maybe_finish(d);
 }
 
-static void
-list_row(void *arg, const struct due_row *r)
-{
-	queue_row(arg, r);
-}
-
 /*
  * Raises the soft limit on open files to the hard one and returns how many
  * idle connections may be kept for reuse: enough to keep one to each of
@@ -596,7 +590,7 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	}
 	if (mode == DAEMON_LIST)
 		for (size_t i = 0; i < nids; i++)
-			if (store_get_due(st, ids[i], list_row, &d) < 0)
+			if (store_get_due(st, ids[i], queue_row, &d) < 0)
 				log_error("cannot read source %lld: %s",
 				    (long long)ids[i], store_errmsg(st));
 	pump(&d);

@@ -48,7 +48,7 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "-c") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "rotwatch: -c needs a file\n");
-				return EX_USAGE_;
+				return EXIT_USAGE;
 			}
 			path = argv[i + 1];
 			i += 2;
@@ -64,17 +64,17 @@ main(int argc, char **argv)
 			fprintf(stderr, "rotwatch: unknown option '%s'\n",
 			    argv[i]);
 			usage(stderr);
-			return EX_USAGE_;
+			return EXIT_USAGE;
 		}
 	}
 	if (i == argc) {
 		usage(stderr);
-		return EX_USAGE_;
+		return EXIT_USAGE;
 	}
 	if ((cmd = cli_find(argv[i])) == NULL) {
 		fprintf(stderr, "rotwatch: unknown command '%s'\n", argv[i]);
 		usage(stderr);
-		return EX_USAGE_;
+		return EXIT_USAGE;
 	}
 	want_help = argc > i + 1 && (strcmp(argv[i + 1], "--help") == 0 ||
 	    strcmp(argv[i + 1], "-h") == 0);

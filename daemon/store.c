@@ -16,7 +16,7 @@
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_DATA_VERSION,
-	S_ADD_SOURCE, S_SOURCE_ID, S_ADD_TAG, S_ADD_NOTE, S_FIND_URL,
+	S_ADD_SOURCE, S_ADD_TAG, S_ADD_NOTE, S_FIND_URL,
 	S_FIND_ID, S_DUE, S_DUE_ID, S_EARLIEST, S_COUNT_DUE, S_PUT_CHECK, S_UPDATE_SOURCE,
 	S_PUT_EVENT, S_SOURCES, S_NOTES, S_COUNT
 };
@@ -29,7 +29,6 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ADD_SOURCE] = "INSERT INTO sources (url, host, added_at, "
 	    "interval_s, note, next_due) VALUES (?1, ?2, ?3, ?4, ?5, ?3) "
 	    "ON CONFLICT (url) DO NOTHING",
-	[S_SOURCE_ID] = "SELECT id FROM sources WHERE url = ?1",
 	[S_ADD_TAG] = "INSERT OR IGNORE INTO source_tags (source_id, tag) "
 	    "VALUES (?1, ?2)",
 	[S_ADD_NOTE] = "INSERT OR IGNORE INTO source_notes (source_id, note, "
@@ -384,7 +383,7 @@ store_add_source(struct store *st, const char *url, const char *host,
 		*id = sqlite3_last_insert_rowid(st->db);
 		return 1;
 	}
-	if ((s = stmt(st, S_SOURCE_ID)) == NULL)
+	if ((s = stmt(st, S_FIND_URL)) == NULL)
 		return -1;
 	bind_text(s, 1, url);
 	if (sqlite3_step(s) != SQLITE_ROW) {
