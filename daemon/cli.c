@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "extract.h"
 #include "log.h"
+#include "secrets.h"
 #include "store.h"
 #include "url.h"
 #include "xmalloc.h"
@@ -488,6 +489,9 @@ out_row(void *arg, const struct source_row *r)
 			} else
 				lc = json_null();
 			json_object_set_new(obj, "last_check", lc);
+			json_object_set_new(obj, "snapshot", r->snap_url ?
+			    json_pack("{s:s, s:s}", "url", r->snap_url,
+			    "timestamp", r->snap_ts) : json_null());
 		}
 		json_array_append_new(o->arr, obj);
 		return;
@@ -589,7 +593,10 @@ list_or_status(const struct config *cfg, int argc, char **argv, int full)
 		json_dumpf(o.arr, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII);
 		putchar('\n');
 		json_decref(o.arr);
-	}
+	} else if (full && id == 0)
+		printf("\narchive queue: %lld open jobs, %lld failed\n",
+		    (long long)store_archive_count(o.st, NULL),
+		    (long long)store_archive_count(o.st, "failed"));
 	store_close(o.st);
 	return 0;
 }
@@ -663,7 +670,7 @@ cmd_check(const struct config *cfg, int argc, char **argv)
 	}
 	free(url);
 	free(host);
-	rc = daemon_run(cfg, st, DAEMON_LIST, &id, 1);
+	rc = daemon_run(cfg, st, DAEMON_LIST, &id, 1, NULL);
 	store_close(st);
 	if (rc != 0)
 		return EXIT_FAIL;
@@ -687,6 +694,7 @@ cmd_daemon(const struct config *cfg, int argc, char **argv)
 	};
 	int		 ch, once = 0, rc;
 	struct store	*st;
+	char		*keys = NULL;
 
 	while ((ch = opt_next(argc, argv, ":oh", lo)) != -1) {
 		switch (ch) {
@@ -702,11 +710,162 @@ cmd_daemon(const struct config *cfg, int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_of("daemon", "unexpected argument");
-	if ((st = open_store(cfg)) == NULL)
+	if (cfg->archive_enabled && !once) {
+		char err[1024];
+		int k = secrets_load(cfg, &keys, err, sizeof(err));
+
+		if (k == -1) {
+			fprintf(stderr, "rotwatch: %s\n", err);
+			return EX_CONFIG_ERR;
+		}
+		if (k == 0)
+			log_warn("archive: no keys (set [archive] keys_file, or "
+			    "give systemd credential ia-keys): sources are "
+			    "checked but not archived");
+	}
+	if ((st = open_store(cfg)) == NULL) {
+		secrets_free(keys);
 		return EXIT_FAIL;
-	rc = daemon_run(cfg, st, once ? DAEMON_ONCE : DAEMON_FOREVER, NULL, 0);
+	}
+	rc = daemon_run(cfg, st, once ? DAEMON_ONCE : DAEMON_FOREVER, NULL, 0,
+	    keys);
 	store_close(st);
 	return rc ? EXIT_FAIL : 0;
+}
+
+/* ---- archive and snapshots -------------------------------------------- */
+
+static int64_t
+find_by_arg(struct store *st, const char *cmd, const char *arg)
+{
+	char		*canon = NULL;
+	const char	*key = arg;
+	int64_t		 id;
+
+	if (url_normalize(arg, strlen(arg), &canon, NULL) == URL_OK)
+		key = canon;
+	id = store_find_source(st, key);
+	free(canon);
+	if (id <= 0)
+		fprintf(stderr, "rotwatch %s: no source '%s' (add it first)\n",
+		    cmd, arg);
+	return id;
+}
+
+static int
+cmd_archive(const struct config *cfg, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "tag", required_argument, NULL, 't' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*tag = NULL;
+	int		 ch, all = 0, n;
+	int64_t		 id = 0;
+	struct store	*st;
+
+	while ((ch = opt_next(argc, argv, ":t:ah", lo)) != -1) {
+		switch (ch) {
+		case 't':
+			tag = optarg;
+			break;
+		case 'a':
+			all = 1;
+			break;
+		case 'h':
+			help_of("archive");
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if ((optind < argc) + (tag != NULL) + all != 1)
+		return usage_of("archive", "give one URL, --tag T or --all");
+	if (optind < argc - 1)
+		return usage_of("archive", "one URL at a time");
+	if ((st = open_store(cfg)) == NULL)
+		return EXIT_FAIL;
+	if (optind < argc && (id = find_by_arg(st, "archive", argv[optind])) <=
+	    0) {
+		store_close(st);
+		return EXIT_FAIL;
+	}
+	if (store_begin(st) == -1 ||
+	    (n = store_archive_queue(st, id, tag, wall_ms())) < 0 ||
+	    store_commit(st) == -1) {
+		fprintf(stderr, "rotwatch archive: %s\n", store_errmsg(st));
+		store_rollback(st);
+		store_close(st);
+		return EXIT_FAIL;
+	}
+	printf("%d queued\n", n);
+	store_close(st);
+	return 0;
+}
+
+static void
+snap_row(void *arg, const struct snapshot_row *r)
+{
+	json_t *a = arg;
+
+	if (a)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}",
+		    "url", r->url, "timestamp", r->timestamp, "original_url",
+		    r->original_url, "origin", r->origin));
+	else
+		printf("%s  %-4s %s\n", r->timestamp, r->origin, r->url);
+}
+
+static int
+cmd_snapshots(const struct config *cfg, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	enum fmt	 fmt = FMT_TABLE;
+	int		 ch, n;
+	int64_t		 id;
+	struct store	*st;
+	json_t		*arr = NULL;
+
+	while ((ch = opt_next(argc, argv, ":f:h", lo)) != -1) {
+		switch (ch) {
+		case 'f':
+			if (parse_format("snapshots", optarg, &fmt, 0) == -1)
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			help_of("snapshots");
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_of("snapshots", "give one URL or id");
+	if ((st = open_store(cfg)) == NULL)
+		return EXIT_FAIL;
+	if ((id = find_by_arg(st, "snapshots", argv[optind])) <= 0) {
+		store_close(st);
+		return EXIT_FAIL;
+	}
+	if (fmt == FMT_JSON)
+		arr = json_array();
+	n = store_snapshots(st, id, snap_row, arr);
+	if (n < 0)
+		fprintf(stderr, "rotwatch snapshots: %s\n", store_errmsg(st));
+	else if (arr) {
+		json_dumpf(arr, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+		putchar('\n');
+	} else if (n == 0)
+		printf("no snapshot known yet\n");
+	json_decref(arr);
+	store_close(st);
+	return n < 0 ? EXIT_FAIL : 0;
 }
 
 static int
@@ -755,6 +914,12 @@ const struct cli_cmd cli_cmds[] = {
 	    "Checks the sources on their schedule until SIGTERM or SIGINT.\n\n"
 	    "  --once         check every source due now, wait for them, "
 	    "exit\n", 1 },
+	{ "archive", cmd_archive, "archive URL|--tag T|--all",
+	    "Queues sources for the web archive now, whatever the policy says;\n"
+	    "the running daemon submits them as its limits allow.\n", 1 },
+	{ "snapshots", cmd_snapshots, "snapshots URL|ID [--format table|json]",
+	    "Lists the known snapshots of a source, newest first: ours (spn)\n"
+	    "and those found in the archive's index (cdx).\n", 1 },
 	{ "config-check", cmd_config_check, "config-check",
 	    "Prints the effective configuration, or every error in it with\n"
 	    "FILE:LINE, and exits 78.\n", 0 },

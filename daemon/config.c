@@ -16,7 +16,7 @@
 #include "xmalloc.h"
 
 enum opt_type { OPT_INT, OPT_DURATION_MS, OPT_DURATION_S, OPT_SIZE,
-    OPT_PERCENT, OPT_STRING, OPT_PATH, OPT_LEVEL };
+    OPT_PERCENT, OPT_STRING, OPT_PATH, OPT_LEVEL, OPT_BOOL };
 
 struct opt {
 	const char	*section;
@@ -67,11 +67,43 @@ static const struct opt opts[] = {
 	    1, 365 * DAY, "longest interval after repeated failures" },
 	{ "log", "level", OPT_LEVEL, O(log_level), "info", 0, 0,
 	    "error, warn, info or debug" },
+	{ "archive", "enabled", OPT_BOOL, O(archive_enabled), "yes", 0, 1,
+	    "keep a snapshot of every source in the web archive" },
+	{ "archive", "endpoint", OPT_STRING, O(archive_endpoint),
+	    "https://web.archive.org", 0, 0,
+	    "base URL of the Save Page Now 2 and CDX APIs" },
+	{ "archive", "keys_file", OPT_PATH, O(archive_keys_file), "", 0, 0,
+	    "ACCESS:SECRET, mode 0600 (empty: $CREDENTIALS_DIRECTORY/ia-keys)" },
+	{ "archive", "concurrency", OPT_INT, O(archive_concurrency), "2", 1,
+	    100, "captures in flight at once" },
+	{ "archive", "per_minute", OPT_INT, O(archive_per_minute), "5", 1,
+	    6000, "submissions per minute, evenly paced" },
+	{ "archive", "archive_if_older_than", OPT_DURATION_S,
+	    O(archive_if_older_than_s), "30d", 0, 3650 * DAY,
+	    "a new source with a newer capture is not submitted" },
+	{ "archive", "archive_every", OPT_DURATION_S, O(archive_every_s), "0",
+	    0, 3650 * DAY, "archive again this often (0: only on change)" },
+	{ "archive", "poll_interval", OPT_DURATION_MS, O(archive_poll_ms),
+	    "5s", 50, 600000, "first status poll; then 1.5 times longer" },
+	{ "archive", "pending_timeout", OPT_DURATION_MS,
+	    O(archive_pending_timeout_ms), "45m", 1000, 86400000,
+	    "a capture pending this long is settled through CDX" },
+	{ "archive", "backoff_429", OPT_DURATION_MS, O(archive_backoff_429_ms),
+	    "60s", 100, 86400000, "first wait after HTTP 429; doubles" },
+	{ "archive", "max_attempts", OPT_INT, O(archive_max_attempts), "5", 1,
+	    100, "submissions per decision before giving up" },
+	{ "archive", "capture_all", OPT_BOOL, O(archive_capture_all), "no", 0,
+	    1, "also keep error pages (4xx/5xx)" },
+	{ "archive", "skip_first_archive", OPT_BOOL, O(archive_skip_first),
+	    "yes", 0, 1, "faster captures" },
+	{ "archive", "if_not_archived_within", OPT_STRING,
+	    O(archive_if_not_archived_within), "", 0, 0,
+	    "sent to the archive when set (e.g. 1h)" },
 };
 #define NOPTS	(sizeof(opts) / sizeof(opts[0]))
 
 static const char *const sections[] = { "storage", "check", "schedule",
-    "log" };
+    "log", "archive" };
 
 struct parse_ctx {
 	struct config	*cf;
@@ -267,6 +299,16 @@ opt_set(struct config *cf, const struct opt *o, const char *text,
 		else
 			*(char **)(void *)p = xasprintf("%s/%s", dir, text);
 		return NULL;
+	case OPT_BOOL:
+		if (strcmp(text, "yes") == 0 || strcmp(text, "on") == 0 ||
+		    strcmp(text, "true") == 0 || strcmp(text, "1") == 0)
+			v = 1;
+		else if (strcmp(text, "no") == 0 || strcmp(text, "off") == 0 ||
+		    strcmp(text, "false") == 0 || strcmp(text, "0") == 0)
+			v = 0;
+		else
+			return "expected yes or no";
+		break;
 	case OPT_LEVEL:
 		if (log_level_parse(text, &lvl) == -1)
 			return "expected error, warn, info or debug";
@@ -277,6 +319,95 @@ opt_set(struct config *cf, const struct opt *o, const char *text,
 		return "value out of range";
 	*(int64_t *)(void *)p = v;
 	return NULL;
+}
+
+/* Returns the override record of a tag, creating it. */
+static struct tag_policy *
+tag_get(struct config *cf, const char *tag)
+{
+	struct tag_policy *t;
+
+	for (size_t i = 0; i < cf->ntags; i++)
+		if (strcmp(cf->tags[i].tag, tag) == 0)
+			return &cf->tags[i];
+	cf->tags = xrealloc(cf->tags, (cf->ntags + 1) * sizeof(*cf->tags));
+	t = &cf->tags[cf->ntags++];
+	t->tag = xstrdup(tag);
+	t->archive = -1;
+	t->if_older_than_s = t->every_s = -1;
+	return t;
+}
+
+/* A key of a [tag NAME] section. */
+static int
+tag_key(struct parse_ctx *c, const char *tag, const char *name,
+    const char *value)
+{
+	struct tag_policy	*t = tag_get(c->cf, tag);
+	int64_t			 ms;
+
+	if (strcmp(name, "archive") == 0) {
+		if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0) {
+			t->archive = strcmp(value, "yes") == 0;
+			return 1;
+		}
+		cerr(c, "tag %s: archive = \"%s\": expected yes or no", tag,
+		    value);
+	} else if (strcmp(name, "archive_if_older_than") == 0 ||
+	    strcmp(name, "archive_every") == 0) {
+		if (config_parse_duration_ms(value, &ms) == 0 &&
+		    ms % 1000 == 0) {
+			if (name[8] == 'i')
+				t->if_older_than_s = ms / 1000;
+			else
+				t->every_s = ms / 1000;
+			return 1;
+		}
+		cerr(c, "tag %s: %s = \"%s\": expected a duration such as "
+		    "30d", tag, name, value);
+	} else
+		cerr(c, "unknown key \"%s\" in section [tag %s] (known: "
+		    "archive, archive_if_older_than, archive_every)", name, tag);
+	return 1;
+}
+
+void
+config_tag_policy(const struct config *cf, const char *tags, int *archive,
+    int64_t *if_older_than_s, int64_t *every_s)
+{
+	*archive = (int)cf->archive_enabled;
+	*if_older_than_s = cf->archive_if_older_than_s;
+	*every_s = cf->archive_every_s;
+	int a = -1;
+	int64_t o = -1, e = -1;
+
+	for (size_t i = 0; i < cf->ntags; i++) {
+		const struct tag_policy *t = &cf->tags[i];
+		const char *p = tags;
+		size_t n = strlen(t->tag);
+		int has = 0;
+
+		while (p && *p && !has) {
+			has = strncmp(p, t->tag, n) == 0 &&
+			    (p[n] == ',' || p[n] == '\0');
+			p = strchr(p, ',');
+			p = p ? p + 1 : NULL;
+		}
+		if (!has)
+			continue;
+		if (a < 0)
+			a = t->archive;
+		if (o < 0)
+			o = t->if_older_than_s;
+		if (e < 0)
+			e = t->every_s;
+	}
+	if (a >= 0)
+		*archive = a;
+	if (o >= 0)
+		*if_older_than_s = o;
+	if (e >= 0)
+		*every_s = e;
 }
 
 static int
@@ -291,6 +422,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 
 	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 		known |= strcmp(section, sections[i]) == 0;
+	if (strncmp(section, "tag ", 4) == 0 && c->bad_line != c->line)
+		return tag_key(c, section + 4, name, value);
 	if (*section == '\0' && c->bad_line != c->line) {
 		cerr(c, "key \"%s\" is outside any [section]", name);
 		return 1;
@@ -353,9 +486,11 @@ reader(char *str, int num, void *stream)
 		for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]);
 		    i++)
 			known |= strcmp(name, sections[i]) == 0;
+		if (strncmp(name, "tag ", 4) == 0 && name[4] != '\0')
+			known = 1;
 		if (!known) {
 			cerr(c, "unknown section [%s] (known: storage, check, "
-			    "schedule, log)", name);
+			    "schedule, log, archive, tag NAME)", name);
 		}
 	}
 	return str;
@@ -436,6 +571,9 @@ config_free(struct config *cf)
 	for (size_t i = 0; i < NOPTS; i++)
 		if (opts[i].type == OPT_STRING || opts[i].type == OPT_PATH)
 			free(*(char **)(void *)((char *)cf + opts[i].off));
+	for (size_t i = 0; i < cf->ntags; i++)
+		free(cf->tags[i].tag);
+	free(cf->tags);
 	free(cf->path);
 	free(cf);
 }
@@ -484,6 +622,9 @@ config_dump(const struct config *cf, FILE *f)
 		case OPT_PERCENT:
 			fprintf(f, "%" PRId64 "%%", v);
 			break;
+		case OPT_BOOL:
+			fputs(v ? "yes" : "no", f);
+			break;
 		case OPT_STRING:
 		case OPT_PATH: {
 			const char *s = *(char *const *)(const void *)p;
@@ -496,5 +637,22 @@ config_dump(const struct config *cf, FILE *f)
 			break;
 		}
 		fprintf(f, "\t; %s\n", o->help);
+	}
+	for (size_t i = 0; i < cf->ntags; i++) {
+		const struct tag_policy *t = &cf->tags[i];
+
+		fprintf(f, "\n[tag %s]\n", t->tag);
+		if (t->archive >= 0)
+			fprintf(f, "archive = %s\n", t->archive ? "yes" : "no");
+		if (t->if_older_than_s >= 0) {
+			config_format_duration_ms(t->if_older_than_s * 1000, buf,
+			    sizeof(buf));
+			fprintf(f, "archive_if_older_than = %s\n", buf);
+		}
+		if (t->every_s >= 0) {
+			config_format_duration_ms(t->every_s * 1000, buf,
+			    sizeof(buf));
+			fprintf(f, "archive_every = %s\n", buf);
+		}
 	}
 }

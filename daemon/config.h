@@ -15,6 +15,14 @@
 
 #define EX_CONFIG_ERR	78	/* sysexits.h EX_CONFIG */
 
+/* Archive policy overrides of one tag ([tag NAME]); -1: not set. */
+struct tag_policy {
+	char		*tag;
+	int		 archive;		/* 0 or 1 */
+	int64_t		 if_older_than_s;
+	int64_t		 every_s;
+};
+
 struct config {
 	char		*path;		/* the file it came from */
 	/* [storage] */
@@ -38,7 +46,30 @@ struct config {
 	int64_t		 backoff_max_s;
 	/* [log] */
 	enum log_level	 log_level;
+	/* [archive] */
+	int64_t		 archive_enabled;
+	char		*archive_endpoint;
+	char		*archive_keys_file;
+	int64_t		 archive_concurrency;
+	int64_t		 archive_per_minute;
+	int64_t		 archive_if_older_than_s;
+	int64_t		 archive_every_s;	/* 0: off */
+	int64_t		 archive_poll_ms;
+	int64_t		 archive_pending_timeout_ms;
+	int64_t		 archive_backoff_429_ms;
+	int64_t		 archive_max_attempts;
+	int64_t		 archive_capture_all;
+	int64_t		 archive_skip_first;
+	char		*archive_if_not_archived_within;
+	/* [tag NAME] */
+	struct tag_policy *tags;
+	size_t		 ntags;
 };
+
+/* The policy of a source with these tags (comma-separated, may be ""):
+ * the first tag with an override wins, field by field. */
+void	config_tag_policy(const struct config *, const char *tags,
+	    int *archive, int64_t *if_older_than_s, int64_t *every_s);
 
 /*
  * Parses the file at path into a new config.  On any error, writes every

@@ -20,12 +20,14 @@
 #include <curl/curl.h>
 #include <uv.h>
 
+#include "archive.h"
 #include "check.h"
 #include "classify.h"
 #include "daemon.h"
 #include "http.h"
 #include "log.h"
 #include "sched.h"
+#include "secrets.h"
 #include "xmalloc.h"
 
 #define TICK_MS		1000	/* look for due sources this often */
@@ -44,6 +46,7 @@ struct idset {
 
 struct pending {
 	struct check_result	 res;
+	char			*url;		/* the source's */
 	char			 old_state[8];
 	const char		*new_state;
 	int			 fails;
@@ -56,6 +59,7 @@ struct daemon {
 	struct store		*st;
 	struct http		*http;
 	struct checker		*ck;
+	struct archiver		*ar;		/* NULL: not archiving */
 	struct sched		*sched;
 	enum daemon_mode	 mode;
 	uv_timer_t		 tick, flush, wake, grace;
@@ -177,11 +181,30 @@ retry_after_s(const char *v, int64_t now_ms)
 }
 
 /* Commits every waiting result in one transaction. */
+/* Queues what the archive policy asks for after a source was found up. */
+static int
+archive_policy(struct daemon *d, const struct pending *p)
+{
+	char	*tags = store_source_tags(d->st, p->res.source_id);
+	int	 on, n;
+	int64_t	 older, every;
+
+	config_tag_policy(d->cfg, tags, &on, &older, &every);
+	free(tags);
+	if (!on)
+		return 0;
+	n = store_archive_consider(d->st, p->res.source_id, p->url,
+	    p->res.cls == CC_REDIRECT ? p->res.final_url : NULL,
+	    p->res.sha256[0] ? p->res.sha256 : NULL, wall_ms(), older, every);
+	return n;
+}
+
 static int
 flush(struct daemon *d)
 {
 	size_t	 i;
 	int64_t	 check_id;
+	int	 n, queued = 0;
 
 	if (d->npend == 0)
 		return 0;
@@ -195,9 +218,16 @@ flush(struct daemon *d)
 		if (store_put_result(d->st, &p->res, p->old_state,
 		    p->new_state, p->fails, p->next_due, &check_id) == -1)
 			goto bad;
+		if (d->ar && strcmp(p->new_state, STATE_UP) == 0) {
+			if ((n = archive_policy(d, p)) < 0)
+				goto bad;
+			queued += n;
+		}
 	}
 	if (store_commit(d->st) == -1)
 		goto bad;
+	if (queued > 0)
+		archiver_kick(d->ar);
 	for (i = 0; i < d->npend; i++) {
 		struct pending *p = &d->pend[i];
 
@@ -210,6 +240,7 @@ flush(struct daemon *d)
 			    check_class_names[p->res.cls]);
 		idset_del(&d->held, p->res.source_id);
 		check_result_clear(&p->res);
+		free(p->url);
 	}
 	d->npend = 0;
 	if (d->flush_fail_at) {
@@ -248,6 +279,7 @@ on_result(void *arg, struct check_result *r)
 	p = &d->pend[d->npend++];
 	memset(p, 0, sizeof(*p));
 	check_result_move(&p->res, r);
+	p->url = xstrdup(j->url);
 	snprintf(p->old_state, sizeof(p->old_state), "%s", j->state);
 	p->new_state = state;
 	if (strcmp(state, STATE_UP) == 0)
@@ -472,6 +504,8 @@ shutdown_now(struct daemon *d)
 		log_info("stopping: %d checks aborted (not recorded)",
 		    aborted);
 	checker_abort_all(d->ck, drop_running);
+	if (d->ar)
+		archiver_stop(d->ar);
 	if (flush(d) == -1) {
 		log_error("stopping with %zu results not stored", d->npend);
 		d->failed = 1;
@@ -546,7 +580,7 @@ conn_cache_size(const struct config *cfg)
 
 int
 daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
-    const int64_t *ids, size_t nids)
+    const int64_t *ids, size_t nids, char *archive_keys)
 {
 	struct daemon	 d;
 	int		 rc;
@@ -588,6 +622,10 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 		    "%lld per host", (long long)store_count_due(st, wall_ms()),
 		    (long long)cfg->concurrency, (long long)cfg->per_host);
 	}
+	if (mode == DAEMON_FOREVER && archive_keys)
+		d.ar = archiver_new(&d.loop, d.http, st, cfg, archive_keys);
+	else
+		secrets_free(archive_keys);
 	if (mode == DAEMON_LIST)
 		for (size_t i = 0; i < nids; i++)
 			if (store_get_due(st, ids[i], queue_row, &d) < 0)
@@ -599,6 +637,8 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	/* Shutdown order: the multi may still call back while cleaning up,
 	 * then our handles close, then the loop runs their callbacks. */
 	checker_free(d.ck);
+	if (d.ar)
+		archiver_free(d.ar);
 	http_free(d.http);
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	if ((rc = uv_loop_close(&d.loop)) != 0)

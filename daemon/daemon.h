@@ -20,9 +20,11 @@ enum daemon_mode {
 
 /*
  * Runs the loop.  For DAEMON_LIST, ids[0..nids) are checked now whatever
- * their schedule.  Returns 0 on a clean stop, 1 on a fatal error.
+ * their schedule.  archive_keys (taken over; may be NULL) turns the web
+ * archive on in DAEMON_FOREVER.  Returns 0 on a clean stop, 1 on a fatal
+ * error.
  */
 int	daemon_run(const struct config *, struct store *, enum daemon_mode,
-	    const int64_t *ids, size_t nids);
+	    const int64_t *ids, size_t nids, char *archive_keys);
 
 #endif

@@ -81,3 +81,54 @@ CREATE TABLE events (
 	check_id	INTEGER REFERENCES checks (id)
 );
 CREATE INDEX events_source ON events (source_id, id);
+
+-- migration 2: the web archive: capture jobs and known snapshots
+-- One row per decision to archive a URL.  state: queued (waiting for its
+-- turn, or for a retry), submitting (sent; if we stop here, the archive is
+-- asked before sending again), submitted (the archive gave a job id),
+-- done (a snapshot is recorded) or failed (error says why, for good).
+CREATE TABLE archive_jobs (
+	id		INTEGER PRIMARY KEY,
+	source_id	INTEGER NOT NULL REFERENCES sources (id)
+			    ON DELETE CASCADE,
+	url		TEXT NOT NULL,		-- what is archived
+	reason		TEXT NOT NULL,		-- new, changed, every, moved,
+						-- manual
+	state		TEXT NOT NULL DEFAULT 'queued',
+	sha256		TEXT,			-- body that led to the decision
+	lookup_from	INTEGER,		-- ask CDX for a capture since
+						-- this time before submitting
+	queued_at	INTEGER NOT NULL,
+	next_at		INTEGER NOT NULL,	-- next step due
+	attempts	INTEGER NOT NULL DEFAULT 0,	-- submissions made
+	job_id		TEXT,			-- the archive's
+	submitted_at	INTEGER,
+	status_ext	TEXT,			-- the archive's last error code
+	error		TEXT,
+	settled_at	INTEGER,
+	snapshot_id	INTEGER,
+	leased		INTEGER NOT NULL DEFAULT 0	-- 1: a request is in flight
+);
+CREATE INDEX archive_jobs_due ON archive_jobs (state, next_at, id)
+    WHERE state IN ('queued', 'submitting', 'submitted');
+CREATE UNIQUE INDEX archive_jobs_open ON archive_jobs (url)
+    WHERE state IN ('queued', 'submitting', 'submitted');
+CREATE INDEX archive_jobs_source ON archive_jobs (source_id, id);
+
+-- Snapshots of a source's URL (or of where it moved), ours and those the
+-- archive's CDX index showed.
+CREATE TABLE snapshots (
+	id		INTEGER PRIMARY KEY,
+	source_id	INTEGER NOT NULL REFERENCES sources (id)
+			    ON DELETE CASCADE,
+	url		TEXT NOT NULL,		-- the memento's address
+	timestamp	TEXT NOT NULL,		-- 14 digits, UTC
+	original_url	TEXT NOT NULL,		-- as the archive reports it
+	origin		TEXT NOT NULL,		-- spn (ours) or cdx (found)
+	job_id		TEXT,
+	found_at	INTEGER NOT NULL
+);
+CREATE INDEX snapshots_source ON snapshots (source_id, timestamp);
+
+-- The body hash of the source when it was last archived.
+ALTER TABLE sources ADD COLUMN archived_sha256 TEXT;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -18,7 +19,9 @@ enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_DATA_VERSION,
 	S_ADD_SOURCE, S_ADD_TAG, S_ADD_NOTE, S_FIND_URL,
 	S_FIND_ID, S_DUE, S_DUE_ID, S_EARLIEST, S_COUNT_DUE, S_PUT_CHECK, S_UPDATE_SOURCE,
-	S_PUT_EVENT, S_SOURCES, S_NOTES, S_COUNT
+	S_PUT_EVENT, S_SOURCES, S_NOTES, S_TAGS, S_AR_FACTS, S_AR_INSERT,
+	S_AR_EVER, S_AR_DUE, S_AR_NEXT, S_AR_COUNT, S_AR_UPDATE, S_SNAP_INSERT,
+	S_AR_DONE, S_AR_RELEASE, S_SRC_ARCHIVED, S_SNAPSHOTS, S_AR_QUEUE, S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -57,12 +60,56 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "',') FROM (SELECT tag FROM source_tags WHERE source_id = s.id "
 	    "ORDER BY tag)), ''), s.state, s.note, s.added_at, s.next_due, "
 	    "s.fails, c.id, c.started_at, c.duration_ms, c.class, "
-	    "c.http_status, c.final_url, c.redirects, c.sha256, c.error "
+	    "c.http_status, c.final_url, c.redirects, c.sha256, c.error, "
+	    "n.url, n.timestamp "
 	    "FROM sources s LEFT JOIN checks c ON c.id = s.last_check "
+	    "LEFT JOIN snapshots n ON n.id = (SELECT id FROM snapshots WHERE "
+	    "source_id = s.id ORDER BY timestamp DESC, id DESC LIMIT 1) "
 	    "WHERE (?1 IS NULL OR s.id IN (SELECT source_id FROM source_tags "
 	    "WHERE tag = ?1)) AND (?2 = 0 OR s.id = ?2) ORDER BY s.id",
 	[S_NOTES] = "SELECT note, citation FROM source_notes WHERE "
 	    "source_id = ?1 ORDER BY length(note), note",
+	[S_TAGS] = "SELECT coalesce(group_concat(tag, ','), '') FROM (SELECT "
+	    "tag FROM source_tags WHERE source_id = ?1 ORDER BY tag)",
+	[S_AR_FACTS] = "SELECT (SELECT count(*) FROM archive_jobs WHERE "
+	    "source_id = ?1), (SELECT max(timestamp) FROM snapshots WHERE "
+	    "source_id = ?1), (SELECT archived_sha256 FROM sources WHERE "
+	    "id = ?1)",
+	[S_AR_INSERT] = "INSERT OR IGNORE INTO archive_jobs (source_id, url, "
+	    "reason, sha256, lookup_from, queued_at, next_at) VALUES (?1, ?2, "
+	    "?3, ?4, ?5, ?6, ?6)",
+	[S_AR_EVER] = "SELECT count(*) FROM archive_jobs WHERE url = ?1",
+	[S_AR_DUE] = "SELECT id, source_id, url, reason, state, sha256, "
+	    "coalesce(lookup_from, 0), queued_at, next_at, attempts, job_id, "
+	    "coalesce(submitted_at, 0), coalesce(status_ext, '') FROM "
+	    "archive_jobs WHERE state = ?1 AND "
+	    "next_at <= ?2 ORDER BY next_at, id LIMIT ?3",
+	[S_AR_NEXT] = "SELECT min(next_at) FROM archive_jobs WHERE state = ?1",
+	[S_AR_COUNT] = "SELECT count(*) FROM archive_jobs WHERE (?1 IS NULL "
+	    "AND state IN ('queued', 'submitting', 'submitted')) OR state = ?1",
+	[S_AR_UPDATE] = "UPDATE archive_jobs SET state = ?2, next_at = ?3, "
+	    "attempts = ?4, job_id = ?5, submitted_at = ?6, lookup_from = ?7, "
+	    "status_ext = coalesce(?8, status_ext), error = ?9, settled_at = "
+	    "CASE WHEN ?2 IN ('done', 'failed') THEN ?10 END, leased = ?11 "
+	    "WHERE id = ?1",
+	[S_AR_RELEASE] = "UPDATE archive_jobs SET next_at = ?1, leased = 0 "
+	    "WHERE leased = 1",
+	[S_SNAP_INSERT] = "INSERT INTO snapshots (source_id, url, timestamp, "
+	    "original_url, origin, job_id, found_at) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7)",
+	[S_AR_DONE] = "UPDATE archive_jobs SET state = 'done', snapshot_id = "
+	    "?2, settled_at = ?3, error = NULL, leased = 0 WHERE id = ?1",
+	[S_SRC_ARCHIVED] = "UPDATE sources SET archived_sha256 = "
+	    "coalesce(?2, archived_sha256) WHERE id = ?1",
+	[S_SNAPSHOTS] = "SELECT url, timestamp, original_url, origin, job_id, "
+	    "found_at FROM snapshots WHERE source_id = ?1 ORDER BY timestamp "
+	    "DESC, id DESC",
+	[S_AR_QUEUE] = "INSERT OR IGNORE INTO archive_jobs (source_id, url, "
+	    "reason, sha256, queued_at, next_at) SELECT s.id, s.url, 'manual', "
+	    "c.sha256, ?3, ?3 FROM sources s LEFT JOIN checks c ON c.id = "
+	    "s.last_check WHERE (?1 = 0 OR s.id = ?1) AND (?2 IS NULL OR s.id "
+	    "IN (SELECT source_id FROM source_tags WHERE tag = ?2)) ORDER BY "
+	    "s.id",
 };
 
 struct store {
@@ -621,6 +668,8 @@ store_sources(struct store *st, const char *tag, int64_t id,
 			r.sha256 = col_text(s, 15);
 			r.error = col_text(s, 16);
 		}
+		r.snap_url = col_text(s, 17);
+		r.snap_ts = col_text(s, 18);
 		cb(arg, &r);
 		n++;
 	}
@@ -647,5 +696,322 @@ store_notes(struct store *st, int64_t id,
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return fail(st, "list notes");
+	return n;
+}
+
+/* ---- the web archive ---------------------------------------------- */
+
+/* Formats ms since the epoch as a 14-digit UTC timestamp. */
+static void
+ts14(int64_t ms, char buf[15])
+{
+	time_t		t = (time_t)(ms / 1000);
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 15, "%Y%m%d%H%M%S", &tm);
+}
+
+void
+store_archive_job_clear(struct archive_job *j)
+{
+	free(j->url);
+	free(j->sha256);
+	free(j->job_id);
+	memset(j, 0, sizeof(*j));
+}
+
+char *
+store_source_tags(struct store *st, int64_t id)
+{
+	sqlite3_stmt	*s = stmt(st, S_TAGS);
+	char		*v = NULL;
+
+	if (s == NULL)
+		return xstrdup("");
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = xstrdup(col_text(s, 0) ? col_text(s, 0) : "");
+	sqlite3_reset(s);
+	return v ? v : xstrdup("");
+}
+
+static int
+ar_insert(struct store *st, int64_t source_id, const char *url,
+    const char *reason, const char *sha256, int64_t lookup_from, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_AR_INSERT);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, source_id);
+	bind_text(s, 2, url);
+	bind_text(s, 3, reason);
+	bind_text(s, 4, sha256);
+	if (lookup_from > 0)
+		sqlite3_bind_int64(s, 5, lookup_from);
+	sqlite3_bind_int64(s, 6, now);
+	if (step_done(st, s, "queue archive job") == -1)
+		return -1;
+	return sqlite3_changes(st->db) > 0;
+}
+
+int
+store_archive_consider(struct store *st, int64_t source_id, const char *url,
+    const char *final_url, const char *sha256, int64_t now,
+    int64_t if_older_than_s, int64_t every_s)
+{
+	sqlite3_stmt	*s = stmt(st, S_AR_FACTS);
+	int64_t		 jobs;
+	char		*last = NULL, *archived = NULL, since[15];
+	const char	*reason = NULL;
+	int		 n = 0, rc;
+	int64_t		 lookup_from = now - if_older_than_s * 1000;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, source_id);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return fail(st, "read archive state");
+	}
+	jobs = sqlite3_column_int64(s, 0);
+	if (col_text(s, 1))
+		last = xstrdup(col_text(s, 1));
+	if (col_text(s, 2))
+		archived = xstrdup(col_text(s, 2));
+	sqlite3_reset(s);
+
+	if (jobs == 0 && last == NULL)
+		reason = "new";
+	else if (sha256 && archived && strcmp(sha256, archived) != 0)
+		reason = "changed";
+	else if (every_s > 0 && last) {
+		ts14(now - every_s * 1000, since);
+		if (strcmp(last, since) < 0)
+			reason = "every";
+	}
+	if (reason) {
+		rc = ar_insert(st, source_id, url, reason, sha256,
+		    strcmp(reason, "new") == 0 && if_older_than_s > 0 ?
+		    lookup_from : 0, now);
+		if (rc < 0)
+			goto bad;
+		n += rc;
+	}
+	if (final_url && strcmp(final_url, url) != 0) {
+		if ((s = stmt(st, S_AR_EVER)) == NULL)
+			goto bad;
+		bind_text(s, 1, final_url);
+		rc = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) :
+		    -1;
+		sqlite3_reset(s);
+		if (rc < 0) {
+			fail(st, "read archive jobs");
+			goto bad;
+		}
+		if (rc == 0) {
+			if ((rc = ar_insert(st, source_id, final_url, "moved",
+			    NULL, if_older_than_s > 0 ? lookup_from : 0,
+			    now)) < 0)
+				goto bad;
+			n += rc;
+		}
+	}
+	free(last);
+	free(archived);
+	return n;
+bad:
+	free(last);
+	free(archived);
+	return -1;
+}
+
+int
+store_archive_queue(struct store *st, int64_t id, const char *tag,
+    int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_AR_QUEUE);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, tag);
+	sqlite3_bind_int64(s, 3, now);
+	if (step_done(st, s, "queue archive jobs") == -1)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int
+store_archive_due(struct store *st, const char *state, int64_t now,
+    int limit, void (*cb)(void *, struct archive_job *), void *arg)
+{
+	sqlite3_stmt		*s = stmt(st, S_AR_DUE);
+	struct archive_job	 j;
+	int			 n = 0, rc;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, state);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int(s, 3, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&j, 0, sizeof(j));
+		j.id = sqlite3_column_int64(s, 0);
+		j.source_id = sqlite3_column_int64(s, 1);
+		j.url = xstrdup(col_text(s, 2));
+		snprintf(j.reason, sizeof(j.reason), "%s", col_text(s, 3));
+		snprintf(j.state, sizeof(j.state), "%s", col_text(s, 4));
+		j.sha256 = col_text(s, 5) ? xstrdup(col_text(s, 5)) : NULL;
+		j.lookup_from = sqlite3_column_int64(s, 6);
+		j.queued_at = sqlite3_column_int64(s, 7);
+		j.next_at = sqlite3_column_int64(s, 8);
+		j.attempts = sqlite3_column_int(s, 9);
+		j.job_id = col_text(s, 10) ? xstrdup(col_text(s, 10)) : NULL;
+		j.submitted_at = sqlite3_column_int64(s, 11);
+		snprintf(j.status_ext, sizeof(j.status_ext), "%s",
+		    col_text(s, 12));
+		cb(arg, &j);
+		store_archive_job_clear(&j);
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, "read archive jobs");
+	return n;
+}
+
+int64_t
+store_archive_next_at(struct store *st, const char *state)
+{
+	sqlite3_stmt	*s = stmt(st, S_AR_NEXT);
+	int64_t		 v = INT64_MAX;
+
+	if (s == NULL)
+		return INT64_MAX;
+	bind_text(s, 1, state);
+	if (sqlite3_step(s) == SQLITE_ROW &&
+	    sqlite3_column_type(s, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
+int64_t
+store_archive_count(struct store *st, const char *state)
+{
+	sqlite3_stmt	*s = stmt(st, S_AR_COUNT);
+	int64_t		 v = -1;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, state);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
+int
+store_archive_update(struct store *st, const struct archive_job *j,
+    const char *status_ext, const char *error)
+{
+	sqlite3_stmt *s = stmt(st, S_AR_UPDATE);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, j->id);
+	bind_text(s, 2, j->state);
+	sqlite3_bind_int64(s, 3, j->next_at);
+	sqlite3_bind_int(s, 4, j->attempts);
+	bind_text(s, 5, j->job_id);
+	if (j->submitted_at > 0)
+		sqlite3_bind_int64(s, 6, j->submitted_at);
+	if (j->lookup_from > 0)
+		sqlite3_bind_int64(s, 7, j->lookup_from);
+	bind_text(s, 8, status_ext);
+	bind_text(s, 9, error);
+	sqlite3_bind_int64(s, 10, j->next_at);
+	sqlite3_bind_int(s, 11, j->leased);
+	return step_done(st, s, "update archive job");
+}
+
+int
+store_archive_release(struct store *st, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_AR_RELEASE);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	return step_done(st, s, "release archive jobs");
+}
+
+int
+store_archive_done(struct store *st, const struct archive_job *j,
+    const char *memento, const char *timestamp, const char *original,
+    const char *origin, int64_t now)
+{
+	sqlite3_stmt	*s;
+	int64_t		 snap;
+
+	if (store_begin(st) == -1)
+		return -1;
+	if ((s = stmt(st, S_SNAP_INSERT)) == NULL)
+		goto bad;
+	sqlite3_bind_int64(s, 1, j->source_id);
+	bind_text(s, 2, memento);
+	bind_text(s, 3, timestamp);
+	bind_text(s, 4, original);
+	bind_text(s, 5, origin);
+	bind_text(s, 6, j->job_id);
+	sqlite3_bind_int64(s, 7, now);
+	if (step_done(st, s, "store snapshot") == -1)
+		goto bad;
+	snap = sqlite3_last_insert_rowid(st->db);
+	if ((s = stmt(st, S_AR_DONE)) == NULL)
+		goto bad;
+	sqlite3_bind_int64(s, 1, j->id);
+	sqlite3_bind_int64(s, 2, snap);
+	sqlite3_bind_int64(s, 3, now);
+	if (step_done(st, s, "settle archive job") == -1)
+		goto bad;
+	if ((s = stmt(st, S_SRC_ARCHIVED)) == NULL)
+		goto bad;
+	sqlite3_bind_int64(s, 1, j->source_id);
+	bind_text(s, 2, j->sha256);
+	if (step_done(st, s, "update source") == -1)
+		goto bad;
+	return store_commit(st);
+bad:
+	store_rollback(st);
+	return -1;
+}
+
+int
+store_snapshots(struct store *st, int64_t id,
+    void (*cb)(void *, const struct snapshot_row *), void *arg)
+{
+	sqlite3_stmt		*s = stmt(st, S_SNAPSHOTS);
+	struct snapshot_row	 r;
+	int			 n = 0, rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r.url = col_text(s, 0);
+		r.timestamp = col_text(s, 1);
+		r.original_url = col_text(s, 2);
+		r.origin = col_text(s, 3);
+		r.job_id = col_text(s, 4);
+		r.found_at = sqlite3_column_int64(s, 5);
+		cb(arg, &r);
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, "list snapshots");
 	return n;
 }

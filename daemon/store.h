@@ -102,6 +102,8 @@ struct source_row {
 	long		 redirects;
 	const char	*sha256;	/* may be NULL */
 	const char	*error;		/* may be NULL */
+	const char	*snap_url;	/* latest snapshot, may be NULL */
+	const char	*snap_ts;
 };
 /*
  * Calls cb for every source (only those tagged tag, if not NULL; only id,
@@ -113,5 +115,79 @@ int	store_sources(struct store *, const char *tag, int64_t id,
 int	store_notes(struct store *, int64_t id,
 	    void (*cb)(void *, const char *note, const char *citation),
 	    void *arg);
+
+/* ---- the web archive ---------------------------------------------- */
+
+struct archive_job {
+	int64_t		 id;
+	int64_t		 source_id;
+	char		*url;
+	char		 reason[16];
+	char		 state[16];	/* queued, submitting, submitted, ... */
+	char		*sha256;	/* may be NULL */
+	int64_t		 lookup_from;	/* 0: no lookup before submitting */
+	int64_t		 queued_at, next_at;
+	int		 attempts;
+	char		*job_id;	/* may be NULL */
+	int64_t		 submitted_at;
+	char		 status_ext[64];	/* the archive's last error */
+	int		 leased;	/* a request for it is in flight */
+};
+
+/* Frees the strings of a job read by store_archive_due(). */
+void	store_archive_job_clear(struct archive_job *);
+/* The source's tags, comma-separated ("" if none), malloc'd. */
+char	*store_source_tags(struct store *, int64_t id);
+/*
+ * Applies the archive policy to a check that found the source up (inside
+ * the transaction that stores the check): queues the source's URL if it was
+ * never archived (asking the index for a capture newer than
+ * if_older_than_s first), if its body changed since the last snapshot, or
+ * if every_s > 0 and the last snapshot is older; and queues final_url
+ * (moved) if it differs and was never archived.  At most one open job per
+ * URL.  Returns the number of jobs queued, or -1.
+ */
+int	store_archive_consider(struct store *, int64_t source_id,
+	    const char *url, const char *final_url, const char *sha256,
+	    int64_t now, int64_t if_older_than_s, int64_t every_s);
+/*
+ * Queues a manual job for one source (id > 0), the sources with a tag, or
+ * all.  Returns the number queued (URLs with an open job are skipped).
+ */
+int	store_archive_queue(struct store *, int64_t id, const char *tag,
+	    int64_t now);
+/*
+ * Calls cb for at most limit jobs in state whose next_at <= now, oldest
+ * first (next_at, then id).  The job is borrowed for the call.
+ */
+int	store_archive_due(struct store *, const char *state, int64_t now,
+	    int limit, void (*cb)(void *, struct archive_job *), void *arg);
+/* The earliest next_at of the jobs in state; INT64_MAX if none. */
+int64_t	store_archive_next_at(struct store *, const char *state);
+/* Makes the jobs held by requests of a previous run due now. */
+int	store_archive_release(struct store *, int64_t now);
+/* Open jobs in a state (NULL: all open states). */
+int64_t	store_archive_count(struct store *, const char *state);
+/*
+ * Writes a job's state, next_at, attempts, job_id and submitted_at, with
+ * the archive's status_ext and an error text (both may be NULL).
+ */
+int	store_archive_update(struct store *, const struct archive_job *,
+	    const char *status_ext, const char *error);
+/*
+ * Records a snapshot found for a job and marks the job done; the source's
+ * archived body hash becomes the job's.
+ */
+int	store_archive_done(struct store *, const struct archive_job *,
+	    const char *memento, const char *timestamp, const char *original,
+	    const char *origin, int64_t now);
+
+struct snapshot_row {
+	const char	*url, *timestamp, *original_url, *origin, *job_id;
+	int64_t		 found_at;
+};
+/* Calls cb for each snapshot of a source, newest first. */
+int	store_snapshots(struct store *, int64_t id,
+	    void (*cb)(void *, const struct snapshot_row *), void *arg);
 
 #endif

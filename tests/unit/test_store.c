@@ -69,7 +69,7 @@ TEST(schema_pragmas_and_reopen)
 	store_close(st);
 	T_ASSERT((st = open_db()) != NULL);	/* migrations run once */
 	store_close(st);
-	T_EQ_INT(scalar("PRAGMA user_version"), 1);
+	T_EQ_INT(scalar("PRAGMA user_version"), 2);
 	T_EQ_INT(scalar("PRAGMA application_id"), 0x726f7477);
 	T_EQ_INT(scalar("SELECT count(*) FROM pragma_journal_mode WHERE "
 	    "journal_mode = 'wal'"), 1);
