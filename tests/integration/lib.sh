@@ -293,3 +293,124 @@ in_netns() {
 	rm -f "/tmp/rotwatch-unshare.$$"
 	ROTWATCH_TEST_NETNS=1 exec unshare -m -n bash "$0" "$@"
 }
+
+# -- archive (Save Page Now 2) -------------------------------------------------
+# The fake archive is tests/fake/spn2.py; with --role web the same script is
+# a web server that records every request with its headers.
+
+SENTINEL_KEY=SENTINELKEY123
+SENTINEL_SECRET=SENTINELSECRET456
+SENTINEL_PAIR="$SENTINEL_KEY:$SENTINEL_SECRET"
+
+# start_spn2 NAME [spn2.py args...]: start a fake archive (or, with
+# --role web, a recording web server), wait for its port.  Sets FAKE_PORT,
+# FAKE_PID and FAKE_URL (http://127.0.0.1:PORT); its output goes to
+# $T/spn2-NAME.log.
+start_spn2() {
+	local name=$1
+	shift
+	local pf="$T/spn2-$name.port"
+	rm -f "$pf"
+	start_bg "$T/spn2-$name.log" "$PY" "$FAKE/spn2.py" --port 0 \
+		--portfile "$pf" --lifetime "${WEB_LIFETIME:-300}" "$@"
+	FAKE_PID=$BG_PID
+	for _ in $(seq 100); do
+		[ -s "$pf" ] && break
+		kill -0 "$FAKE_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if [ ! -s "$pf" ]; then
+		echo "FATAL: spn2.py ($name) did not start:"
+		cat "$T/spn2-$name.log"
+		exit 1
+	fi
+	FAKE_PORT=$(cat "$pf")
+	FAKE_URL="http://127.0.0.1:$FAKE_PORT"
+}
+
+# fake_stats URL: the /__stats JSON of a fake started by start_spn2
+fake_stats() {
+	curl -s --max-time 10 --noproxy '*' "$1/__stats"
+}
+
+# fake_control URL JSON: inject a behaviour into a fake archive
+fake_control() {
+	curl -s --max-time 5 --noproxy '*' -X POST \
+		-H 'Content-Type: application/json' --data "$2" "$1/__control" >/dev/null
+}
+
+# write_keys FILE [ACCESS:SECRET] [MODE]: a keys file (default: the
+# sentinel pair, mode 0600)
+write_keys() {
+	printf '%s\n' "${2:-$SENTINEL_PAIR}" >"$1"
+	chmod "${3:-0600}" "$1"
+}
+
+# write_archive_conf [FILE]: write_conf, then an [archive] section.  Keys are
+# written only when their variable is set: A_ENABLED A_ENDPOINT A_KEYS_FILE
+# A_CONCURRENCY A_PER_MINUTE A_OLDER (archive_if_older_than) A_EVERY
+# A_POLL (poll_interval) A_PENDING_TIMEOUT A_BACKOFF_429 A_MAX_ATTEMPTS
+# A_CAPTURE_ALL A_SKIP_FIRST A_NOT_WITHIN; A_EXTRA is appended verbatim.
+write_archive_conf() {
+	local f=${1:-$CONF} kv
+	write_conf "$f"
+	{
+		echo
+		echo "[archive]"
+		for kv in enabled:A_ENABLED endpoint:A_ENDPOINT \
+			keys_file:A_KEYS_FILE concurrency:A_CONCURRENCY \
+			per_minute:A_PER_MINUTE archive_if_older_than:A_OLDER \
+			archive_every:A_EVERY poll_interval:A_POLL \
+			pending_timeout:A_PENDING_TIMEOUT backoff_429:A_BACKOFF_429 \
+			max_attempts:A_MAX_ATTEMPTS capture_all:A_CAPTURE_ALL \
+			skip_first_archive:A_SKIP_FIRST \
+			if_not_archived_within:A_NOT_WITHIN; do
+			local var=${kv#*:}
+			if [ -n "${!var+set}" ]; then
+				echo "${kv%%:*} = ${!var}"
+			fi
+		done
+		echo "${A_EXTRA:-}"
+	} >>"$f"
+}
+
+# py_asserts CMD...: run CMD (a checker printing one line per assertion,
+# "ok<TAB>description" or "FAIL<TAB>description<TAB>detail") and count its
+# lines as assertions.  Any other line is printed as it is.
+py_asserts() {
+	local r d x
+	while IFS=$'\t' read -r r d x; do
+		case $r in
+		ok) pass "$d" ;;
+		FAIL) fail "$d${x:+: $x}" ;;
+		__exit) [ "$d" = 0 ] || fail "checker $1 ${2:-} exited with status $d" ;;
+		*) printf '%s\t%s\t%s\n' "$r" "$d" "$x" | sed 's/\t*$//' ;;
+		esac
+	done < <("$@" 2>&1; printf '__exit\t%s\n' "$?")
+}
+
+# open_jobs: archive jobs not yet settled (state other than done/failed)
+open_jobs() {
+	q "SELECT count(*) FROM archive_jobs WHERE state NOT IN ('done','failed')"
+}
+
+# settled_sources: sources with a snapshot or a failed archive job
+settled_sources() {
+	q "SELECT count(*) FROM sources s WHERE
+	   EXISTS (SELECT 1 FROM snapshots WHERE source_id = s.id) OR
+	   EXISTS (SELECT 1 FROM archive_jobs WHERE source_id = s.id
+	           AND state = 'failed')"
+}
+
+# proc_cpu_ms PID: user + system CPU time of PID so far, in milliseconds
+proc_cpu_ms() {
+	local tck
+	tck=$(getconf CLK_TCK)
+	awk -v t="$tck" '{ sub(/^.*\) /, ""); print int(($12 + $13) * 1000 / t) }' \
+		"/proc/$1/stat" 2>/dev/null
+}
+
+# proc_kib PID FIELD: a /proc/PID/status field in KiB (VmRSS, VmHWM, ...)
+proc_kib() {
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null
+}

@@ -144,6 +144,36 @@ TEST(dump_round_trips)
 	config_free(b);
 }
 
+TEST(tag_policy_overrides)
+{
+	struct config	*cf = load("[archive]\narchive_if_older_than = 30d\n"
+	    "[tag foia]\narchive_every = 7d\n[tag press]\narchive = no\n"
+	    "archive_if_older_than = 1d\n");
+	int		 on;
+	int64_t		 older, every;
+
+	T_ASSERT(cf != NULL);
+	config_tag_policy(cf, "", &on, &older, &every);
+	T_EQ_INT(on, 1);
+	T_EQ_INT(older, 30 * 86400);
+	T_EQ_INT(every, 0);
+	config_tag_policy(cf, "foia", &on, &older, &every);
+	T_EQ_INT(on, 1);
+	T_EQ_INT(every, 7 * 86400);
+	config_tag_policy(cf, "foia,press", &on, &older, &every);
+	T_EQ_INT(on, 0);
+	T_EQ_INT(older, 86400);
+	T_EQ_INT(every, 7 * 86400);
+	config_tag_policy(cf, "foiaX", &on, &older, &every);	/* no prefix */
+	T_EQ_INT(every, 0);
+	config_free(cf);
+	cf = load("[tag x]\narchive = maybe\nfrequency = 1\n");
+	T_ASSERT(cf == NULL);
+	T_ASSERT(strstr(errs, ":2: tag x: archive = \"maybe\"") != NULL);
+	T_ASSERT(strstr(errs, ":3: unknown key \"frequency\" in section "
+	    "[tag x]") != NULL);
+}
+
 int
 main(void)
 {
@@ -153,5 +183,6 @@ main(void)
 	RUN(missing_file);
 	RUN(duration_and_size_parsers);
 	RUN(dump_round_trips);
+	RUN(tag_policy_overrides);
 	return t_done();
 }
