@@ -324,6 +324,18 @@ too_many(struct archiver *a)
 	    BACKOFF_MAX_MS;
 }
 
+/* A Wayback timestamp: 14 digits, YYYYMMDDhhmmss. */
+static int
+ts_ok(const char *ts)
+{
+	size_t i;
+
+	for (i = 0; ts && ts[i]; i++)
+		if (ts[i] < '0' || ts[i] > '9')
+			return 0;
+	return i == 14;
+}
+
 static const char *
 jstr(json_t *o, const char *k)
 {
@@ -345,7 +357,7 @@ cdx_newest(const char *body, char *ts, size_t tslen, char **original)
 		if (n >= 2) {
 			row = json_array_get(root, n - 1);
 			if (json_is_array(row) && json_array_size(row) >= 2 &&
-			    json_string_value(json_array_get(row, 0)) &&
+			    ts_ok(json_string_value(json_array_get(row, 0))) &&
 			    json_string_value(json_array_get(row, 1))) {
 				snprintf(ts, tslen, "%s", json_string_value(
 				    json_array_get(row, 0)));
@@ -518,7 +530,7 @@ poll_done(struct archiver *a, struct areq *r, long status, CURLcode rc)
 	if (rc == CURLE_OK && status == 200)
 		o = json_loads(r->body ? r->body : "", 0, NULL);
 	st = jstr(o, "status");
-	if (st && strcmp(st, "success") == 0 && jstr(o, "timestamp")) {
+	if (st && strcmp(st, "success") == 0 && ts_ok(jstr(o, "timestamp"))) {
 		const char *orig = jstr(o, "original_url");
 
 		record(a, j, jstr(o, "timestamp"), orig ? orig : j->url,
@@ -743,12 +755,15 @@ drop(struct archive_job *j)
 	free(j);
 }
 
+/* Captures the archive is working on: jobs with a job id, and
+ * submissions on their way. */
 static int
 captures_in_flight(struct archiver *a)
 {
-	int64_t n = store_archive_count(a->st, "submitted") +
-	    store_archive_count(a->st, "submitting");
+	int64_t n = store_archive_count(a->st, "submitted");
 
+	for (struct areq *r = a->inflight; r; r = r->next)
+		n += r->step == ST_SUBMIT;
 	return n < 0 ? 0 : (int)n;
 }
 
