@@ -107,10 +107,11 @@ spn_classify(const char *code)
 	return SPN_RETRY;
 }
 
+/* Monotonic ms, read now (the loop's cached time can lag). */
 static int64_t
 mono(struct archiver *a)
 {
-	return (int64_t)uv_now(a->loop);
+	return (int64_t)(uv_hrtime() / 1000000);
 }
 
 /* The next 00:00 UTC after now (wall ms). */
@@ -554,10 +555,10 @@ poll_done(struct archiver *a, struct areq *r, long status, CURLcode rc)
 		save(a, j, "submitting", now, NULL, "pending too long");
 		return;
 	}
-	next = a->cfg->archive_poll_ms;
-	for (int64_t age = now - j->submitted_at; next < POLL_MAX_MS &&
-	    age > next; age -= next)
-		next = next * 3 / 2;
+	/* Each wait half as long again as the last: after waits of p,
+	 * 1.5p, ... the next one is p + age / 2, which needs no counter
+	 * and holds across restarts. */
+	next = a->cfg->archive_poll_ms + (now - j->submitted_at) / 2;
 	save(a, j, "submitted", now + (next < POLL_MAX_MS ? next :
 	    POLL_MAX_MS), NULL, NULL);
 }
