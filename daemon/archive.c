@@ -404,7 +404,19 @@ lookup_done(struct archiver *a, struct areq *r, long status, CURLcode rc)
 		return;
 	}
 	j->lookup_from = 0;
-	if (r->step == ST_VERIFY && j->attempts >= a->cfg->archive_max_attempts)
+	if (r->step == ST_VERIFY && j->submitted_at > 0 &&
+	    now - j->submitted_at < a->cfg->archive_pending_timeout_ms) {
+		/* The capture may still be running: look again, as a poll
+		 * would, until it has had as long as a pending one. */
+		int64_t next = a->cfg->archive_poll_ms +
+		    (now - j->submitted_at) / 2;
+		int64_t end = j->submitted_at +
+		    a->cfg->archive_pending_timeout_ms;
+
+		save(a, j, "submitting", now + next < end ? now + next : end,
+		    NULL, NULL);
+	} else if (r->step == ST_VERIFY &&
+	    j->attempts >= a->cfg->archive_max_attempts)
 		retry_or_fail(a, j, "queued", NULL, "no capture after the "
 		    "last submission");
 	else
@@ -818,18 +830,21 @@ run(struct archiver *a)
 			    mono(a) >= a->user_wait &&
 			    mono(a) >= a->next_submit &&
 			    captures_in_flight(a) < conc) {
-				if (a->user_checked == 0 ||
+				/* The allowance is read, and its answer
+				 * awaited, before submitting. */
+				if (a->nuser > 0) {
+					/* its answer runs us again */
+				} else if (a->user_checked == 0 ||
 				    mono(a) - a->user_checked >= USER_EVERY_MS) {
-					if (a->nuser == 0) {
-						char *u = xasprintf(
-						    "%s/save/status/user",
-						    a->cfg->archive_endpoint);
+					char *u = xasprintf(
+					    "%s/save/status/user",
+					    a->cfg->archive_endpoint);
 
-						a->user_checked = mono(a);
-						start(a, ST_USER, NULL, u,
-						    NULL);
-						free(u);
-					}
+					start(a, ST_USER, NULL, u, NULL);
+					free(u);
+				} else if (mono(a) < a->user_wait ||
+				    wall_ms() < a->quota_until) {
+					/* the answer said: not now */
 				} else {
 					start_submit(a, j);
 					go = 1;

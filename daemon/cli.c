@@ -878,6 +878,19 @@ cmd_config_check(const struct config *cfg, int argc, char **argv)
 	}
 	if (argc > 1)
 		return usage_of("config-check", "unexpected argument");
+	if (cfg->archive_enabled) {
+		char	 err[1024], *keys = NULL;
+		int	 k = secrets_load(cfg, &keys, err, sizeof(err));
+
+		secrets_free(keys);
+		if (k == -1) {
+			fprintf(stderr, "rotwatch: %s\n", err);
+			return EX_CONFIG_ERR;
+		}
+		if (k == 0)
+			fprintf(stderr, "rotwatch: note: no archive keys: "
+			    "sources will be checked but not archived\n");
+	}
 	config_dump(cfg, stdout);
 	return 0;
 }

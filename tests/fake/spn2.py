@@ -53,6 +53,8 @@ Behaviour per submitted URL: its query parameter spn=MODE.
                       snapshot had been made 12 minutes ago. ..."; the job
                       succeeds with the timestamp of 12 minutes ago
   redirect            302 to --redirect-to
+A submit while --conc-limit captures are in flight gets error:user-session-limit;
+one past the daily limit gets "You cannot make more than N captures per day".
 The failure of submit-429 and submit-502/503/520 happens on the first submit
 of that URL only; every other mode fails on every submit.  spnn=K in the URL
 sets how many submits of it fail (then it behaves as ok).
@@ -61,6 +63,8 @@ in CDX (as other users made it), unless the URL has spncdx=no.
 A capture whose job is pending for a finite time is complete (in CDX)
 --settle-after seconds after the submit at the latest, even if its status
 is never polled (only the status view needs the polls).
+--submit-delay S holds every reply to a submit for S seconds; the job
+exists (and its capture goes on) from the moment the request arrived.
 
 Intervals from a job's submit to its final status (as seen by a poll), or
 to a CDX query or a resubmit of its URL, give "max_concurrent".  Request
@@ -171,6 +175,7 @@ class State:
         self.submits_per_url = {}
         self.open_jobs = 0
         self.max_concurrent = 0
+        self.max_concurrent_at = None
         self.requests = []
         self.anomalies = []
 
@@ -198,7 +203,12 @@ class State:
         self.jobs[jid] = job
         if counted:
             self.open_jobs += 1
-            self.max_concurrent = max(self.max_concurrent, self.open_jobs)
+            if self.open_jobs > self.max_concurrent:
+                self.max_concurrent = self.open_jobs
+                self.max_concurrent_at = {
+                    "t": now * 1000.0,
+                    "open": [[j.url, j.id, j.created * 1000.0, j.polls]
+                             for j in self.jobs.values() if j.open]}
         else:
             job.open = False
         return job
@@ -348,6 +358,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "submits": len(times),
                 "submits_per_url": dict(st.submits_per_url),
                 "max_concurrent": st.max_concurrent,
+                "max_concurrent_at": st.max_concurrent_at,
                 "processing": st.open_jobs,
                 "max_per_minute": per_min,
                 "min_gap_ms": (round(min(gaps) * 1000.0, 3) if gaps
@@ -393,9 +404,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 ids = [i for v in form["job_ids"] for i in v.split(",") if i]
                 return self.send(200, [self.job_status(i) for i in ids])
             jid = (form.get("job_id") or [""])[0]
-            return self.send(200, self.job_status(jid))
+            res = self.job_status(jid)
+            if self.rec is not None:
+                self.rec["result"] = res.get("status")
+            return self.send(200, res)
         if path.startswith("/save/status/") and self.command == "GET":
-            return self.send(200, self.job_status(path[len("/save/status/"):]))
+            res = self.job_status(path[len("/save/status/"):])
+            if self.rec is not None:
+                self.rec["result"] = res.get("status")
+            return self.send(200, res)
         if path == "/cdx/search/cdx" and self.command == "GET":
             return self.cdx_search()
         if path == "/wayback/available" and self.command == "GET":
@@ -425,14 +442,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return url, form
 
     def submit(self, url):
+        reply = self._submit(url)
+        delay = self.server.state.args.submit_delay
+        if delay > 0:
+            time.sleep(delay)
+        return self.send(*reply)
+
+    def _submit(self, url):
+        """The reply to a submit, as arguments of send()."""
         st = self.server.state
         args = st.args
         now = self.t
         with st.lock:
             if not url:
-                return self.send(400, {"status": "error",
-                                       "status_ext": "error:bad-request",
-                                       "message": "url is required"})
+                return (400, {"status": "error",
+                              "status_ext": "error:bad-request",
+                              "message": "url is required"})
             st.close_url(url)
             n = st.submits_per_url[url]
             mode, nfail, cdx_today = parse_mode(url)
@@ -441,32 +466,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
             failing = (mode.startswith("status-error-")
                        or mode == "failed-but-done")
             if st.daily_captures >= st.daily_limit:
-                return self.send(200, {
+                return (200, {
                     "status": "error", "status_ext": "error:user-daily-limit",
                     "message": f"You cannot make more than "
                                f"{st.daily_limit} captures per day"})
 
+            if st.open_jobs >= st.conc_limit:
+                return (200, {
+                    "status": "error", "status_ext": "error:user-session-limit",
+                    "message": "You have already reached the limit of active "
+                               "sessions"})
             if mode == "submit-429":
-                return self.send(429, TOO_MANY_HTML, "text/html")
+                return (429, TOO_MANY_HTML, "text/html")
             if mode in ("submit-502", "submit-503", "submit-520"):
                 code = int(mode[-3:])
                 st.add_capture(url, ts14(now))
                 st.daily_captures += 1
-                return self.send(code, STATUS_HTML % (code, REASONS[code]
-                                 .encode()), "text/html")
+                return (code, STATUS_HTML % (code, REASONS[code].encode()),
+                        "text/html")
             if mode == "submit-html":
-                return self.send(200, SPN_HTML, "text/html; charset=utf-8")
+                return (200, SPN_HTML, "text/html; charset=utf-8")
             if mode == "submit-nojobid":
-                return self.send(200, {"url": url})
+                return (200, {"url": url})
             if mode == "redirect":
                 loc = args.redirect_to or (self.endpoint() + "/elsewhere")
-                return self.send(302, b"", "text/html",
-                                 [("Location", loc)])
+                return (302, b"", "text/html", [("Location", loc)])
             if mode.startswith("submit-error-"):
                 code = mode[len("submit-error-"):]
                 if code == "too-many-daily-captures" and cdx_today:
                     st.add_capture(url, today_ts(now))
-                return self.send(200, {
+                return (200, {
                     "status": "error", "status_ext": "error:" + code,
                     "message": message_for(code)})
             if mode == "submit-truncated":
@@ -477,7 +506,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if self.rec is not None:
                     self.rec["job_id"] = job.id
                 whole = json.dumps({"url": url, "job_id": job.id}).encode()
-                return self.send(200, whole[:len(whole) // 2])
+                return (200, whole[:len(whole) // 2])
 
             job = st.new_job(url, mode, now, failing)
             job.pending_polls = args.pending_polls
@@ -514,7 +543,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 pass
             else:
                 st.anomalies.append(f"unknown mode {mode!r} in {url!r}")
-            return self.send(200, reply)
+            return (200, reply)
 
     def job_status(self, jid):
         st = self.server.state
@@ -675,6 +704,9 @@ def main():
     ap.add_argument("--settle-after", type=float, default=2.0,
                     help="a finitely pending capture is in CDX this many "
                          "seconds after its submit at the latest (2)")
+    ap.add_argument("--submit-delay", type=float, default=0.0,
+                    help="seconds before the reply to a submit (the job is "
+                         "created at once)")
     ap.add_argument("--conc-limit", type=int, default=10,
                     help="concurrent captures allowed (/save/status/user)")
     ap.add_argument("--daily-limit", type=int, default=100000)

@@ -414,3 +414,29 @@ proc_cpu_ms() {
 proc_kib() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null
 }
+
+# conf_in DIR [VAR=VALUE...]: DIR/rotwatch.conf written by write_archive_conf
+# with those variables (database DIR/db.sqlite), for a second daemon.
+conf_in() {
+	local d=$1
+	shift
+	mkdir -p "$d"
+	env "$@" bash -c ". '$TESTS_DIR/lib.sh'; CONF='$d/rotwatch.conf'; write_archive_conf" \
+		>/dev/null 2>&1
+	if [ ! -s "$d/rotwatch.conf" ]; then
+		echo "FATAL: no config in $d"
+		exit 1
+	fi
+}
+
+# qd DIR SQL: one query against DIR/db.sqlite
+qd() {
+	sqlite3 -batch -noheader -cmd ".timeout 5000" "$1/db.sqlite" "$2"
+}
+
+# rwd DIR ARGS...: rotwatch with DIR/rotwatch.conf
+rwd() {
+	local d=$1
+	shift
+	"${RW[@]}" -c "$d/rotwatch.conf" "$@"
+}
