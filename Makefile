@@ -91,7 +91,7 @@ test: deps
 sanitize: deps
 	$(MAKE) B=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" build-asan/rotwatch unit
-	ROTWATCH=$(CURDIR)/build-asan/rotwatch tests/integration/run.sh
+	ROTWATCH_SANITIZED=1 ROTWATCH=$(CURDIR)/build-asan/rotwatch tests/integration/run.sh
 
 valgrind: all $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do \
