@@ -29,8 +29,9 @@
 #define PAUSE_MS	600000		/* refused keys: try again after */
 #define POLL_MAX_MS	60000
 #define BACKOFF_MAX_MS	3600000
+#define OUTAGE_STREAK	3		/* failures in a row that mean down */
 
-enum step { ST_LOOKUP, ST_SUBMIT, ST_POLL, ST_VERIFY, ST_USER };
+enum step { ST_LOOKUP, ST_SUBMIT, ST_POLL, ST_VERIFY, ST_USER, ST_PROBE };
 
 struct areq {
 	struct http_req		 req;		/* first */
@@ -64,6 +65,8 @@ struct archiver {
 	int64_t			 quota_until;	/* wall ms */
 	int64_t			 user_checked;	/* monotonic ms; 0: never */
 	int64_t			 user_wait;	/* available == 0 */
+	int			 fail_streak;	/* requests failed in a row */
+	int			 outage;	/* the archive seems down */
 	int			 stopping;
 	int			 running;	/* inside run() */
 };
@@ -172,7 +175,7 @@ unlink_req(struct archiver *a, struct areq *r)
 		}
 	if (r->step == ST_LOOKUP || r->step == ST_VERIFY)
 		a->ncdx--;
-	if (r->step == ST_USER)
+	if (r->step == ST_USER || r->step == ST_PROBE)
 		a->nuser--;
 }
 
@@ -238,7 +241,7 @@ start(struct archiver *a, enum step step, const struct archive_job *j,
 	a->inflight = r;
 	if (step == ST_LOOKUP || step == ST_VERIFY)
 		a->ncdx++;
-	if (step == ST_USER)
+	if (step == ST_USER || step == ST_PROBE)
 		a->nuser++;
 	return r;
 }
@@ -404,6 +407,8 @@ lookup_done(struct archiver *a, struct areq *r, long status, CURLcode rc)
 		return;
 	}
 	j->lookup_from = 0;
+	if (r->step == ST_VERIFY)
+		j->verified = 1;
 	if (r->step == ST_VERIFY && j->submitted_at > 0 &&
 	    now - j->submitted_at < a->cfg->archive_pending_timeout_ms) {
 		/* The capture may still be running: look again, as a poll
@@ -524,7 +529,13 @@ submit_done(struct archiver *a, struct areq *r, long status, CURLcode rc)
 		    "the archive's answer is not JSON");
 	json_decref(o);
 	j->lookup_from = 0;
-	retry_or_fail(a, j, "submitting", NULL, why);
+	if (a->outage) {
+		/* The archive is down, not this URL: the try does not
+		 * count, and the index is asked once it is back. */
+		j->attempts--;
+		save(a, j, "submitting", now + a->backoff_ms, NULL, why);
+	} else
+		retry_or_fail(a, j, "submitting", NULL, why);
 	free(why);
 }
 
@@ -612,6 +623,36 @@ user_done(struct archiver *a, struct areq *r, long status, CURLcode rc)
 	json_decref(o);
 }
 
+/*
+ * Tells an outage of the archive (no answer or 5xx, several times in a
+ * row, whatever the URL) from one URL's trouble.  While it lasts, nothing
+ * is sent but the next step after a growing wait, which serves as a probe.
+ */
+static void
+health(struct archiver *a, CURLcode rc, long status, const char *err)
+{
+	if (rc == CURLE_OK && status < 500) {
+		if (a->outage)
+			log_info("archive: the archive answers again; archiving "
+			    "resumes");
+		a->outage = 0;
+		a->fail_streak = 0;
+		if (status != 429)
+			a->backoff_ms = a->cfg->archive_backoff_429_ms;
+		return;
+	}
+	if (++a->fail_streak < OUTAGE_STREAK)
+		return;
+	if (!a->outage)
+		log_warn("archive: the archive is not answering (%s); "
+		    "archiving waits and tries again", rc != CURLE_OK ?
+		    (err[0] ? err : curl_easy_strerror(rc)) : "HTTP 5xx");
+	a->outage = 1;
+	a->backoff_until = mono(a) + a->backoff_ms;
+	a->backoff_ms = a->backoff_ms * 2 < BACKOFF_MAX_MS ? a->backoff_ms * 2 :
+	    BACKOFF_MAX_MS;
+}
+
 static void
 done_cb(struct http_req *req, CURLcode rc)
 {
@@ -621,8 +662,7 @@ done_cb(struct http_req *req, CURLcode rc)
 
 	curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &status);
 	unlink_req(a, r);
-	if (rc == CURLE_OK && status != 429)
-		a->backoff_ms = a->cfg->archive_backoff_429_ms;
+	health(a, rc, status, r->errbuf);
 	switch (r->step) {
 	case ST_LOOKUP:
 	case ST_VERIFY:
@@ -637,6 +677,8 @@ done_cb(struct http_req *req, CURLcode rc)
 	case ST_USER:
 		user_done(a, r, status, rc);
 		break;
+	case ST_PROBE:
+		break;		/* health() has read the answer */
 	}
 	areq_free(r);
 	run(a);
@@ -709,6 +751,7 @@ start_submit(struct archiver *a, struct archive_job *j)
 	free(wi);
 	j->attempts++;
 	j->submitted_at = wall_ms();
+	j->verified = 0;
 	u = xasprintf("%s/save", a->cfg->archive_endpoint);
 	/* Written before it is sent: after a crash here, the index is
 	 * asked before submitting again. */
@@ -768,16 +811,12 @@ drop(struct archive_job *j)
 	free(j);
 }
 
-/* Captures the archive is working on: jobs with a job id, and
- * submissions on their way. */
+/* Captures the archive may be working on (a submission on its way is a
+ * job sent a moment ago). */
 static int
 captures_in_flight(struct archiver *a)
 {
-	int64_t n = store_archive_count(a->st, "submitted");
-
-	for (struct areq *r = a->inflight; r; r = r->next)
-		n += r->step == ST_SUBMIT;
-	return n < 0 ? 0 : (int)n;
+	return (int)store_archive_in_flight(a->st);
 }
 
 static void
@@ -798,14 +837,24 @@ run(struct archiver *a)
 		return;
 	a->running = 1;
 	m = mono(a);
-	if (a->paused && m >= a->paused_until && a->nuser == 0) {
+	if (a->outage) {
+		/* Only a light probe goes out until the archive answers;
+		 * the queue keeps its order. */
+		if (m >= a->backoff_until && a->nuser == 0) {
+			char *u = xasprintf("%s/save/status/system",
+			    a->cfg->archive_endpoint);
+
+			start(a, ST_PROBE, NULL, u, NULL);
+			free(u);
+		}
+	} else if (a->paused && m >= a->paused_until && a->nuser == 0) {
 		char *u = xasprintf("%s/save/status/user",
 		    a->cfg->archive_endpoint);
 
 		start(a, ST_USER, NULL, u, NULL);
 		free(u);
 	}
-	if (!a->paused && m >= a->backoff_until) {
+	if (!a->paused && !a->outage && m >= a->backoff_until) {
 		/* Polls first: they settle captures in flight. */
 		while ((j = pick(a, "submitted")) != NULL) {
 			start_poll(a, j);

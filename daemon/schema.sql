@@ -107,7 +107,9 @@ CREATE TABLE archive_jobs (
 	error		TEXT,
 	settled_at	INTEGER,
 	snapshot_id	INTEGER,
-	leased		INTEGER NOT NULL DEFAULT 0	-- 1: a request is in flight
+	leased		INTEGER NOT NULL DEFAULT 0,	-- 1: a request is in flight
+	verified	INTEGER NOT NULL DEFAULT 0	-- submitting: the index was
+							-- asked since the last send
 );
 CREATE INDEX archive_jobs_due ON archive_jobs (state, next_at, id)
     WHERE state IN ('queued', 'submitting', 'submitted');

@@ -21,7 +21,7 @@ enum stmt_id {
 	S_FIND_ID, S_DUE, S_DUE_ID, S_EARLIEST, S_COUNT_DUE, S_PUT_CHECK, S_UPDATE_SOURCE,
 	S_PUT_EVENT, S_SOURCES, S_NOTES, S_TAGS, S_AR_FACTS, S_AR_INSERT,
 	S_AR_EVER, S_AR_DUE, S_AR_NEXT, S_AR_COUNT, S_AR_UPDATE, S_SNAP_INSERT,
-	S_AR_DONE, S_AR_RELEASE, S_SRC_ARCHIVED, S_SNAPSHOTS, S_AR_QUEUE, S_COUNT
+	S_AR_DONE, S_AR_RELEASE, S_AR_INFLIGHT, S_SRC_ARCHIVED, S_SNAPSHOTS, S_AR_QUEUE, S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -81,7 +81,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_AR_EVER] = "SELECT count(*) FROM archive_jobs WHERE url = ?1",
 	[S_AR_DUE] = "SELECT id, source_id, url, reason, state, sha256, "
 	    "coalesce(lookup_from, 0), queued_at, next_at, attempts, job_id, "
-	    "coalesce(submitted_at, 0), coalesce(status_ext, '') FROM "
+	    "coalesce(submitted_at, 0), coalesce(status_ext, ''), verified FROM "
 	    "archive_jobs WHERE state = ?1 AND "
 	    "next_at <= ?2 ORDER BY next_at, id LIMIT ?3",
 	[S_AR_NEXT] = "SELECT min(next_at) FROM archive_jobs WHERE state = ?1",
@@ -90,8 +90,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_AR_UPDATE] = "UPDATE archive_jobs SET state = ?2, next_at = ?3, "
 	    "attempts = ?4, job_id = ?5, submitted_at = ?6, lookup_from = ?7, "
 	    "status_ext = coalesce(?8, status_ext), error = ?9, settled_at = "
-	    "CASE WHEN ?2 IN ('done', 'failed') THEN ?10 END, leased = ?11 "
-	    "WHERE id = ?1",
+	    "CASE WHEN ?2 IN ('done', 'failed') THEN ?10 END, leased = ?11, "
+	    "verified = ?12 WHERE id = ?1",
+	[S_AR_INFLIGHT] = "SELECT count(*) FROM archive_jobs WHERE state = "
+	    "'submitted' OR (state = 'submitting' AND verified = 0)",
 	[S_AR_RELEASE] = "UPDATE archive_jobs SET next_at = ?1, leased = 0 "
 	    "WHERE leased = 1",
 	[S_SNAP_INSERT] = "INSERT INTO snapshots (source_id, url, timestamp, "
@@ -872,6 +874,7 @@ store_archive_due(struct store *st, const char *state, int64_t now,
 		j.submitted_at = sqlite3_column_int64(s, 11);
 		snprintf(j.status_ext, sizeof(j.status_ext), "%s",
 		    col_text(s, 12));
+		j.verified = sqlite3_column_int(s, 13);
 		cb(arg, &j);
 		store_archive_job_clear(&j);
 		n++;
@@ -934,7 +937,22 @@ store_archive_update(struct store *st, const struct archive_job *j,
 	bind_text(s, 9, error);
 	sqlite3_bind_int64(s, 10, j->next_at);
 	sqlite3_bind_int(s, 11, j->leased);
+	sqlite3_bind_int(s, 12, j->verified);
 	return step_done(st, s, "update archive job");
+}
+
+int64_t
+store_archive_in_flight(struct store *st)
+{
+	sqlite3_stmt	*s = stmt(st, S_AR_INFLIGHT);
+	int64_t		 v = 0;
+
+	if (s == NULL)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return v;
 }
 
 int

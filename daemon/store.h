@@ -132,6 +132,7 @@ struct archive_job {
 	int64_t		 submitted_at;
 	char		 status_ext[64];	/* the archive's last error */
 	int		 leased;	/* a request for it is in flight */
+	int		 verified;	/* asked the index since sent */
 };
 
 /* Frees the strings of a job read by store_archive_due(). */
@@ -164,6 +165,11 @@ int	store_archive_due(struct store *, const char *state, int64_t now,
 	    int limit, void (*cb)(void *, struct archive_job *), void *arg);
 /* The earliest next_at of the jobs in state; INT64_MAX if none. */
 int64_t	store_archive_next_at(struct store *, const char *state);
+/*
+ * Captures the archive may be working on: jobs with a job id, and jobs
+ * sent with an unknown outcome that the index was not asked about yet.
+ */
+int64_t	store_archive_in_flight(struct store *);
 /* Makes the jobs held by requests of a previous run due now. */
 int	store_archive_release(struct store *, int64_t now);
 /* Open jobs in a state (NULL: all open states). */

@@ -360,7 +360,8 @@ submit_t = {r["job_id"]: r["t"] for r in subs if r.get("job_id")}
 polls = defaultdict(list)
 for r in reqs:
     p = r["path"].split("?")[0]
-    if r["method"] == "GET" and p.startswith("/save/status/") and p != "/save/status/user":
+    if r["method"] == "GET" and p.startswith("/save/status/") and \
+            p not in ("/save/status/user", "/save/status/system"):
         polls[p[len("/save/status/"):]].append(r["t"])
     elif r["method"] == "POST" and p == "/save/status":
         jid = (urllib.parse.parse_qs(r["body"]).get("job_id") or [""])[0]
