@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -122,16 +121,6 @@ static int64_t
 next_midnight(int64_t now)
 {
 	return (now / 86400000 + 1) * 86400000;
-}
-
-static void
-ts14(int64_t ms, char buf[15])
-{
-	time_t		t = (time_t)(ms / 1000);
-	struct tm	tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, 15, "%Y%m%d%H%M%S", &tm);
 }
 
 static size_t

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "http.h"
+#include "timefmt.h"
 #include "types.h"
 
 struct checker;
@@ -46,7 +47,5 @@ void		 check_result_clear(struct check_result *);
 /* Moves src's contents into dst (src is left empty). */
 void		 check_result_move(struct check_result *dst,
 		    struct check_result *src);
-/* Milliseconds since the epoch, wall clock. */
-int64_t		 wall_ms(void);
 
 #endif

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -135,18 +134,6 @@ check_tags(const char *cmd, char **tags, int ntags)
 			return -1;
 		}
 	return 0;
-}
-
-static void
-fmt_time(int64_t ms, char *buf, size_t len)
-{
-	time_t		 t = (time_t)(ms / 1000);
-	struct tm	 tm;
-	char		 s[32];
-
-	gmtime_r(&t, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03dZ", s, (int)(ms % 1000));
 }
 
 /* ---- add ---------------------------------------------------------- */
@@ -476,7 +463,7 @@ out_row(void *arg, const struct source_row *r)
 			store_notes(o->st, r->id, note_json, notes);
 			json_object_set_new(obj, "notes", notes);
 			if (r->has_check) {
-				fmt_time(r->checked_at, when, sizeof(when));
+				rfc3339_ms(r->checked_at, when, sizeof(when));
 				lc = json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, "
 				    "s:o, s:o}", "checked_at", when, "class",
 				    r->cls, "http_status", r->http_status ?
@@ -511,7 +498,7 @@ out_row(void *arg, const struct source_row *r)
 		return;
 	}
 	if (r->has_check) {
-		fmt_time(r->checked_at, when, sizeof(when));
+		rfc3339_ms(r->checked_at, when, sizeof(when));
 		when[19] = 'Z';
 		when[20] = '\0';
 		printf("%-6lld %-6s %-18s %4ld %-20s %s\n", (long long)r->id,

@@ -4,12 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sqlite3.h>
 
 #include "classify.h"
 #include "schema.h"
+#include "timefmt.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -702,17 +702,6 @@ store_notes(struct store *st, int64_t id,
 }
 
 /* ---- the web archive ---------------------------------------------- */
-
-/* Formats ms since the epoch as a 14-digit UTC timestamp. */
-static void
-ts14(int64_t ms, char buf[15])
-{
-	time_t		t = (time_t)(ms / 1000);
-	struct tm	tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, 15, "%Y%m%d%H%M%S", &tm);
-}
 
 void
 store_archive_job_clear(struct archive_job *j)
