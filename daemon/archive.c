@@ -880,9 +880,6 @@ run(struct archiver *a)
 
 					start(a, ST_USER, NULL, u, NULL);
 					free(u);
-				} else if (mono(a) < a->user_wait ||
-				    wall_ms() < a->quota_until) {
-					/* the answer said: not now */
 				} else {
 					start_submit(a, j);
 					go = 1;

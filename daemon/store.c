@@ -207,6 +207,22 @@ col_text(sqlite3_stmt *s, int i)
 	return (const char *)sqlite3_column_text(s, i);
 }
 
+/* Runs a bound one-value query: its integer, or dflt if there is no row
+ * or the value is NULL. */
+static int64_t
+scalar(sqlite3_stmt *s, int64_t dflt)
+{
+	int64_t v = dflt;
+
+	if (s == NULL)
+		return dflt;
+	if (sqlite3_step(s) == SQLITE_ROW &&
+	    sqlite3_column_type(s, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
 static int
 exec(struct store *st, const char *sql)
 {
@@ -400,14 +416,7 @@ store_rollback(struct store *st)
 int64_t
 store_data_version(struct store *st)
 {
-	sqlite3_stmt	*s = stmt(st, S_DATA_VERSION);
-	int64_t		 v = -1;
-
-	if (s && sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	if (s)
-		sqlite3_reset(s);
-	return v;
+	return scalar(stmt(st, S_DATA_VERSION), -1);
 }
 
 int
@@ -547,34 +556,23 @@ store_get_due(struct store *st, int64_t id,
 int64_t
 store_next_due_after(struct store *st, int64_t after)
 {
-	sqlite3_stmt	*s = stmt(st, S_EARLIEST);
-	int64_t		 v = INT64_MAX;
+	sqlite3_stmt *s = stmt(st, S_EARLIEST);
 
 	if (s == NULL)
 		return INT64_MIN;
 	sqlite3_bind_int64(s, 1, after);
-	if (sqlite3_step(s) == SQLITE_ROW &&
-	    sqlite3_column_type(s, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return v;
+	return scalar(s, INT64_MAX);
 }
 
 int64_t
 store_count_due(struct store *st, int64_t now)
 {
-	sqlite3_stmt	*s = stmt(st, S_COUNT_DUE);
-	int64_t		 n = -1;
+	sqlite3_stmt *s = stmt(st, S_COUNT_DUE);
 
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, now);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	else
-		fail(st, "count due sources");
-	sqlite3_reset(s);
-	return n;
+	return scalar(s, -1);
 }
 
 int
@@ -877,32 +875,23 @@ store_archive_due(struct store *st, const char *state, int64_t now,
 int64_t
 store_archive_next_at(struct store *st, const char *state)
 {
-	sqlite3_stmt	*s = stmt(st, S_AR_NEXT);
-	int64_t		 v = INT64_MAX;
+	sqlite3_stmt *s = stmt(st, S_AR_NEXT);
 
 	if (s == NULL)
 		return INT64_MAX;
 	bind_text(s, 1, state);
-	if (sqlite3_step(s) == SQLITE_ROW &&
-	    sqlite3_column_type(s, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return v;
+	return scalar(s, INT64_MAX);
 }
 
 int64_t
 store_archive_count(struct store *st, const char *state)
 {
-	sqlite3_stmt	*s = stmt(st, S_AR_COUNT);
-	int64_t		 v = -1;
+	sqlite3_stmt *s = stmt(st, S_AR_COUNT);
 
 	if (s == NULL)
 		return -1;
 	bind_text(s, 1, state);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return v;
+	return scalar(s, -1);
 }
 
 int
@@ -933,15 +922,7 @@ store_archive_update(struct store *st, const struct archive_job *j,
 int64_t
 store_archive_in_flight(struct store *st)
 {
-	sqlite3_stmt	*s = stmt(st, S_AR_INFLIGHT);
-	int64_t		 v = 0;
-
-	if (s == NULL)
-		return 0;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return v;
+	return scalar(stmt(st, S_AR_INFLIGHT), 0);
 }
 
 int
