@@ -104,27 +104,37 @@ start_bg() {
 	BG_PIDS+=("$BG_PID")
 }
 
+# start_fake PREFIX SCRIPT [args...]: start one of tests/fake/*.py on a free
+# port, wait for it.  Its output goes to $T/PREFIX.log.  Sets BG_PID and
+# STARTED_PORT.
+start_fake() {
+	local prefix=$1 script=$2
+	shift 2
+	local pf="$T/$prefix.port"
+	rm -f "$pf"
+	start_bg "$T/$prefix.log" "$PY" "$FAKE/$script" --port 0 \
+		--portfile "$pf" --lifetime "${WEB_LIFETIME:-300}" "$@"
+	for _ in $(seq 100); do
+		[ -s "$pf" ] && break
+		kill -0 "$BG_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if [ ! -s "$pf" ]; then
+		echo "FATAL: $script ($prefix) did not start:"
+		cat "$T/$prefix.log"
+		exit 1
+	fi
+	STARTED_PORT=$(cat "$pf")
+}
+
 # start_web NAME [web.py args...]: start a fake web server, wait for its
 # port.  Sets WEB_PORT and WEB_PID.
 start_web() {
 	local name=$1
 	shift
-	local pf="$T/web-$name.port"
-	rm -f "$pf"
-	start_bg "$T/web-$name.log" "$PY" "$FAKE/web.py" --port 0 \
-		--portfile "$pf" --lifetime "${WEB_LIFETIME:-300}" "$@"
+	start_fake "web-$name" web.py "$@"
 	WEB_PID=$BG_PID
-	for _ in $(seq 100); do
-		[ -s "$pf" ] && break
-		kill -0 "$WEB_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	if [ ! -s "$pf" ]; then
-		echo "FATAL: web.py ($name) did not start:"
-		cat "$T/web-$name.log"
-		exit 1
-	fi
-	WEB_PORT=$(cat "$pf")
+	WEB_PORT=$STARTED_PORT
 }
 
 # free_port: a TCP port on 127.0.0.1 that nothing listens on.
@@ -309,22 +319,9 @@ SENTINEL_PAIR="$SENTINEL_KEY:$SENTINEL_SECRET"
 start_spn2() {
 	local name=$1
 	shift
-	local pf="$T/spn2-$name.port"
-	rm -f "$pf"
-	start_bg "$T/spn2-$name.log" "$PY" "$FAKE/spn2.py" --port 0 \
-		--portfile "$pf" --lifetime "${WEB_LIFETIME:-300}" "$@"
+	start_fake "spn2-$name" spn2.py "$@"
 	FAKE_PID=$BG_PID
-	for _ in $(seq 100); do
-		[ -s "$pf" ] && break
-		kill -0 "$FAKE_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	if [ ! -s "$pf" ]; then
-		echo "FATAL: spn2.py ($name) did not start:"
-		cat "$T/spn2-$name.log"
-		exit 1
-	fi
-	FAKE_PORT=$(cat "$pf")
+	FAKE_PORT=$STARTED_PORT
 	FAKE_URL="http://127.0.0.1:$FAKE_PORT"
 }
 
