@@ -21,7 +21,8 @@ CFLAGS	+= -std=c17 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/nul
 LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 DAEMON_SRCS = $(filter-out daemon/main.c,$(wildcard daemon/*.c))
-DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(B)/%.o) $(B)/daemon/schema.o
+DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(B)/%.o) $(B)/daemon/schema.o \
+	      $(B)/daemon/parked_data.o
 BIN	 = $(B)/rotwatch
 
 UNIT_SRCS  = $(wildcard tests/unit/test_*.c)
@@ -45,6 +46,17 @@ $(B)/daemon/schema.c: daemon/schema.sql
 	    END { print ";" }' $< > $@
 
 $(B)/daemon/schema.o: $(B)/daemon/schema.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Idaemon -c -o $@ $<
+
+# So are the parked-domain signatures ('?' escaped: no trigraphs).
+$(B)/daemon/parked_data.c: config/parked.txt
+	@mkdir -p $(@D)
+	awk 'BEGIN { print "const char parked_data[] =" } \
+	    { gsub(/\\/, "&&"); gsub(/"/, "\\\""); gsub(/\?/, "\\?"); \
+	    print "\"" $$0 "\\n\"" } \
+	    END { print ";" }' $< > $@
+
+$(B)/daemon/parked_data.o: $(B)/daemon/parked_data.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Idaemon -c -o $@ $<
 
 $(B)/%.o: %.c
@@ -106,6 +118,7 @@ install: all
 	install -D -m 0644 docs/rotwatch.1 $(DESTDIR)$(PREFIX)/share/man/man1/rotwatch.1
 	install -D -m 0644 docs/rotwatch.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/rotwatch.conf.5
 	install -D -m 0644 config/rotwatch.conf.example $(DESTDIR)/etc/rotwatch/rotwatch.conf.example
+	install -D -m 0644 config/parked.txt $(DESTDIR)$(PREFIX)/share/rotwatch/parked.txt
 	install -D -m 0644 systemd/rotwatch.service $(DESTDIR)/lib/systemd/system/rotwatch.service
 
 clean:

@@ -9,10 +9,12 @@ usage: agree.py [--json OUT.json] [--quiet] DB TRUTH.tsv|SIZE
 
 For every URL of the truth file, the latest checks.class of the source with
 that URL is compared with the class rotwatch should store for the URL's truth
-class (EXPECTED below).  Prints the agreement, a confusion table of the
-mismatches, how many sources were checked 0 times or more than once (the
+class (EXPECTED below), and the latest checks.observed (what the check was
+judged to show) with OBSERVED.  Prints both agreements, a confusion table of
+the mismatches, how many sources were checked 0 times or more than once (the
 database must be fresh: every check in it counts as part of the run), and how
 many soft-404 / redirect-to-root URLs rotwatch told apart from live pages.
+A URL is "broken" when its check showed anything but alive or moved.
 
 Exit status: 0 if agreement is 100 % and every source was checked exactly
 once, 1 otherwise, 2 on usage or input errors.
@@ -40,6 +42,22 @@ EXPECTED = {
     "slow": "ok",
     "dyn": "ok",
     "dead": "connect_refused",
+}
+
+# truth class -> checks.observed rotwatch must store (rotwatch(1), STATES)
+OBSERVED = {
+    "ok": "alive",
+    "soft404": "soft404",     # 200 "Page not found"
+    "notfound": "fail",
+    "gone": "fail",
+    "err5xx": "fail",
+    "redir1": "moved",        # 301 to another page
+    "redirchain": "moved",    # 302 -> 301 -> 301 -> page: a permanent hop
+    "redirroot": "soft404",   # 301 to the home page
+    "redir404": "fail",
+    "slow": "alive",
+    "dyn": "alive",
+    "dead": "fail",
 }
 
 # classes of the contract that say "the source answered normally"
@@ -86,15 +104,15 @@ def read_db(path):
         # latest check per source = highest checks.id (insertion order);
         # started_at can tie at millisecond resolution
         q = """
-            SELECT s.url, s.last_check, c.id, c.class, n.cnt
+            SELECT s.url, s.last_check, c.id, c.class, n.cnt, c.observed
               FROM sources s
               LEFT JOIN (SELECT source_id, max(id) AS last_id, count(*) AS cnt
                            FROM checks GROUP BY source_id) n ON n.source_id = s.id
               LEFT JOIN checks c ON c.id = n.last_id
         """
         res, stale_last = {}, 0
-        for url, last_check, cid, cls, cnt in con.execute(q):
-            res[url] = (cls, cnt or 0)
+        for url, last_check, cid, cls, cnt, obs in con.execute(q):
+            res[url] = (cls, cnt or 0, obs)
             if cid is not None and last_check != cid:
                 stale_last += 1
         orphans = con.execute(
@@ -135,6 +153,8 @@ def main():
     per_class = defaultdict(Counter)      # truth class -> verdict (broken/ok/missing)
     zero = multi = 0
     soft_apart = Counter()
+    obs_agree = 0
+    obs_confusion = Counter()
     false_neg = false_pos = 0
     urls = set()
     for url, tcls, sverdict in truth:
@@ -142,7 +162,7 @@ def main():
         exp = EXPECTED.get(tcls)
         if exp is None:
             usage("%s: unknown truth class %r" % (truth_path, tcls))
-        cls, cnt = got.get(url, (None, 0))
+        cls, cnt, obs = got.get(url, (None, 0, None))
         if cnt == 0:
             zero += 1
         elif cnt > 1:
@@ -153,7 +173,14 @@ def main():
             agree += 1
         else:
             confusion[(tcls, exp, shown)] += 1
-        verdict = "missing" if cls is None else ("ok" if cls in LIVE else "broken")
+        if obs == OBSERVED[tcls]:
+            obs_agree += 1
+        else:
+            obs_confusion[(tcls, OBSERVED[tcls], obs or "(none)")] += 1
+        if obs is not None:
+            verdict = "ok" if obs in ("alive", "moved") else "broken"
+        else:
+            verdict = "missing" if cls is None else ("ok" if cls in LIVE else "broken")
         per_class[tcls][verdict] += 1
         if sverdict == "broken" and verdict != "broken":
             false_neg += 1
@@ -161,17 +188,20 @@ def main():
             false_pos += 1
         # "told apart": a soft-404 / redirect-to-root stored as anything but a
         # live page or a transport failure (e.g. not_found, or a new class)
-        if tcls in SOFT and cls is not None and cls not in LIVE and cls not in TRANSPORT:
+        if tcls in SOFT and ((cls is not None and cls not in LIVE and cls not in TRANSPORT)
+                             or obs == "soft404"):
             soft_apart[tcls] += 1
     extra = sorted(u for u in got if u not in urls)
     soft_total = Counter(t for _, t, _ in truth if t in SOFT)
     checked_once = n - zero - multi
-    ok = agree == n and zero == 0 and multi == 0
+    ok = agree == n and zero == 0 and multi == 0 and obs_agree == n
 
     lines = []
     w = lines.append
     pct = 100.0 * agree / n if n else 0.0
     w("agreement: %d of %d (%.2f %%)%s" % (agree, n, pct, "" if agree == n else "  MISMATCH"))
+    w("verdicts: %d of %d (%.2f %%)%s" % (obs_agree, n, 100.0 * obs_agree / n if n else 0.0,
+                                          "" if obs_agree == n else "  MISMATCH"))
     w("sources checked exactly once: %d of %d; checked 0 times: %d; more than once: %d%s"
       % (checked_once, n, zero, multi, "" if zero == 0 and multi == 0 else "  NOT every source exactly once"))
     w("soft-404 / redirect-to-root told apart: %d of %d (soft404 %d of %d, redirroot %d of %d)"
@@ -189,6 +219,12 @@ def main():
         w("| truth class | expected | stored | URLs |")
         w("|---|---|---|---:|")
         for (t, e, g), k in sorted(confusion.items(), key=lambda x: (-x[1], x[0])):
+            w("| %s | %s | %s | %d |" % (t, e, g, k))
+    if obs_confusion:
+        w("")
+        w("| truth class | expected verdict | observed | URLs |")
+        w("|---|---|---|---:|")
+        for (t, e, g), k in sorted(obs_confusion.items(), key=lambda x: (-x[1], x[0])):
             w("| %s | %s | %s | %d |" % (t, e, g, k))
     if not quiet:
         print("\n".join(lines))
@@ -209,6 +245,9 @@ def main():
             "stored_classes": dict(classes), "extra_sources": len(extra),
             "mismatches": [{"truth": t, "expected": e, "stored": g, "n": k}
                            for (t, e, g), k in sorted(confusion.items())],
+            "verdict_agree": obs_agree,
+            "verdict_mismatches": [{"truth": t, "expected": e, "observed": g, "n": k}
+                                   for (t, e, g), k in sorted(obs_confusion.items())],
             "agree_ok": ok,
         }
         rec.update(notes)

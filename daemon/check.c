@@ -14,6 +14,7 @@
 #include "check.h"
 #include "classify.h"
 #include "log.h"
+#include "text.h"
 #include "xmalloc.h"
 
 struct check {
@@ -29,6 +30,11 @@ struct check {
 	long		 status;	/* of the response being read */
 	json_t		*hops;
 	char		*etag, *last_modified, *retry_after;
+	long		 first_status;
+	struct curl_slist *headers;	/* conditional request */
+	int		 want_text;
+	int		 text_decided;
+	struct text_parser *tp;		/* the body's text, if it has one */
 	char		 errbuf[CURL_ERROR_SIZE];
 	struct check_result res;	/* filled when the transfer ends */
 	uv_getaddrinfo_t gai;		/* second lookup after a DNS error */
@@ -51,6 +57,30 @@ struct checker {
 
 static void	finish(struct check *);
 
+/*
+ * Decides, at the first body bytes, whether the body has text worth
+ * reading: HTML or plain text, of a success or of a refusal (which may be
+ * a bot challenge).  Other error pages and binaries are only hashed.
+ */
+static void
+start_text(struct check *c, const char *data, size_t len)
+{
+	char	*ct = NULL;
+	int	 kind;
+	long	 st = c->status;
+
+	if (!((st >= 200 && st < 300) || st == 401 || st == 403 ||
+	    st == 429 || st == 503))
+		return;
+	curl_easy_getinfo(c->req.easy, CURLINFO_CONTENT_TYPE, &ct);
+	kind = text_kind_of(ct);
+	if (kind < 0 && (ct == NULL || *ct == '\0') && text_sniff(data, len))
+		kind = TEXT_HTML;
+	if (kind >= 0)
+		c->tp = text_parser_new((enum text_kind)kind,
+		    (size_t)c->ck->cfg->max_text);
+}
+
 static size_t
 write_cb(char *data, size_t size, size_t n, void *arg)
 {
@@ -63,6 +93,12 @@ write_cb(char *data, size_t size, size_t n, void *arg)
 	}
 	c->body_bytes += (int64_t)len;
 	EVP_DigestUpdate(c->md, data, len);
+	if (c->want_text && !c->text_decided) {
+		c->text_decided = 1;
+		start_text(c, data, len);
+	}
+	if (c->tp)
+		text_parser_feed(c->tp, data, len);
 	return len;
 }
 
@@ -99,6 +135,8 @@ header_cb(char *data, size_t size, size_t n, void *arg)
 		if (st >= 100 && st < 200)	/* 100 Continue etc. */
 			return len;
 		c->status = st;
+		if (c->first_status == 0)
+			c->first_status = st;
 		/* A new response: its headers replace the last one's. */
 		free(c->etag);
 		free(c->last_modified);
@@ -139,7 +177,7 @@ easy_put(struct checker *ck, CURL *e)
 }
 
 static void
-setup(struct check *c, const char *url)
+setup(struct check *c, const char *url, const struct check_req *rq)
 {
 	const struct config	*cfg = c->ck->cfg;
 	CURL			*e = c->req.easy;
@@ -171,6 +209,21 @@ setup(struct check *c, const char *url)
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
+	/* The validators are header values we stored, trimmed of CR/LF. */
+	if (rq && rq->etag && *rq->etag) {
+		char *h = xasprintf("If-None-Match: %s", rq->etag);
+
+		c->headers = curl_slist_append(c->headers, h);
+		free(h);
+	}
+	if (rq && rq->last_modified && *rq->last_modified) {
+		char *h = xasprintf("If-Modified-Since: %s", rq->last_modified);
+
+		c->headers = curl_slist_append(c->headers, h);
+		free(h);
+	}
+	if (c->headers)
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
 }
 
 static void
@@ -198,6 +251,9 @@ check_free(struct check *c)
 	free(c->last_modified);
 	free(c->retry_after);
 	free(c->dns_host);
+	curl_slist_free_all(c->headers);
+	if (c->tp)
+		text_parser_free(c->tp);
 	check_result_clear(&c->res);
 	free(c);
 }
@@ -257,6 +313,7 @@ collect(struct check *c, CURLcode rc)
 	r->retry_after = c->retry_after;
 	c->etag = c->last_modified = c->retry_after = NULL;
 	r->hops = json_dumps(c->hops, JSON_COMPACT);
+	r->first_status = c->first_status;
 
 	in.curl_code = (int)rc;
 	in.http_status = r->http_status;
@@ -275,6 +332,10 @@ collect(struct check *c, CURLcode rc)
 		EVP_DigestFinal_ex(c->md, md, &mdlen);
 		for (unsigned int i = 0; i < mdlen && i < 32; i++)
 			snprintf(r->sha256 + 2 * i, 3, "%02x", md[i]);
+		if (c->tp) {
+			r->doc = text_parser_finish(c->tp);
+			c->tp = NULL;
+		}
 	} else if (c->too_large)
 		r->error = xasprintf("body larger than %lld bytes",
 		    (long long)c->ck->cfg->max_body);
@@ -392,7 +453,7 @@ checker_new(uv_loop_t *loop, struct http *h, const struct config *cfg)
 
 int
 checker_start(struct checker *ck, int64_t source_id, const char *url,
-    check_done_cb done, void *arg)
+    const struct check_req *rq, check_done_cb done, void *arg)
 {
 	struct check *c = xcalloc(1, sizeof(*c));
 
@@ -409,7 +470,8 @@ checker_start(struct checker *ck, int64_t source_id, const char *url,
 		return -1;
 	}
 	c->req.done = transfer_done;
-	setup(c, url);
+	c->want_text = rq == NULL || rq->want_text;
+	setup(c, url, rq);
 	ck->nactive++;
 	if (http_add(ck->http, &c->req) == -1) {
 		/* Report it as a local error, from the loop. */
@@ -440,13 +502,13 @@ checker_active(const struct checker *ck)
 }
 
 void
-checker_abort_all(struct checker *ck, void (*drop)(void *))
+checker_abort_all(struct checker *ck, void (*drop)(check_done_cb, void *))
 {
 	struct check *c;
 
 	while ((c = ck->active) != NULL) {
 		if (drop)
-			drop(c->arg);
+			drop(c->done, c->arg);
 		if (c->dns_host != NULL)
 			uv_cancel((uv_req_t *)&c->gai);
 		else
@@ -465,7 +527,7 @@ checker_abort_all(struct checker *ck, void (*drop)(void *))
 		ck->deferred = c->next;
 		ck->nactive--;
 		if (drop)
-			drop(c->arg);
+			drop(c->done, c->arg);
 		check_free(c);
 	}
 }
@@ -496,6 +558,8 @@ check_result_clear(struct check_result *r)
 	free(r->etag);
 	free(r->last_modified);
 	free(r->retry_after);
+	if (r->doc)
+		text_doc_free(r->doc);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -22,6 +22,13 @@ struct checker;
  */
 typedef void (*check_done_cb)(void *arg, struct check_result *);
 
+/* What a check asks for beyond the URL (all optional). */
+struct check_req {
+	const char	*etag;		/* sent as If-None-Match */
+	const char	*last_modified;	/* sent as If-Modified-Since */
+	int		 want_text;	/* read the text of HTML/plain bodies */
+};
+
 /* cfg and h are borrowed and must outlive the checker. */
 struct checker	*checker_new(uv_loop_t *, struct http *,
 		    const struct config *);
@@ -31,14 +38,16 @@ struct checker	*checker_new(uv_loop_t *, struct http *,
  * may try again later).
  */
 int		 checker_start(struct checker *, int64_t source_id,
-		    const char *url, check_done_cb done, void *arg);
+		    const char *url, const struct check_req *,
+		    check_done_cb done, void *arg);
 /* Checks in flight. */
 int		 checker_active(const struct checker *);
 /*
  * Aborts every check in flight: their done callbacks never run; drop, if
- * not NULL, is called with each one's arg instead.
+ * not NULL, is called with each one's callback and arg instead.
  */
-void		 checker_abort_all(struct checker *, void (*drop)(void *));
+void		 checker_abort_all(struct checker *,
+		    void (*drop)(check_done_cb, void *));
 /* Frees the checker once the loop runs again; nothing may be in flight. */
 void		 checker_free(struct checker *);
 

@@ -28,6 +28,7 @@ const char *const check_class_names[CC_COUNT] = {
 	[CC_BAD_SCHEME] = "bad_scheme",
 	[CC_INVALID_URL] = "invalid_url",
 	[CC_LOCAL_ERROR] = "local_error",
+	[CC_NOT_MODIFIED] = "not_modified",
 };
 
 static enum check_class
@@ -35,9 +36,11 @@ by_status(long st, long redirects)
 {
 	if (st >= 200 && st < 300)
 		return redirects > 0 ? CC_REDIRECT : CC_OK;
+	if (st == 304)
+		return CC_NOT_MODIFIED;
 	if (st == 404 || st == 410)
 		return CC_NOT_FOUND;
-	if (st == 401 || st == 403 || st == 429 || st == 451)
+	if (st == 401 || st == 403 || st == 407 || st == 429 || st == 451)
 		return CC_BLOCKED;
 	if (st >= 400 && st < 500)
 		return CC_CLIENT_ERROR;
@@ -120,17 +123,18 @@ classify_dns(int eai_nxdomain)
 	return eai_nxdomain ? CC_DNS_NXDOMAIN : CC_DNS_FAILURE;
 }
 
-const char *
-class_state(enum check_class c)
+int
+class_network(enum check_class c)
 {
 	switch (c) {
-	case CC_OK:
-	case CC_REDIRECT:
-		return STATE_UP;
+	case CC_DNS_NXDOMAIN:
+	case CC_DNS_FAILURE:
+	case CC_CONNECT_REFUSED:
+	case CC_CONNECT_TIMEOUT:
 	case CC_LOCAL_ERROR:
-		return STATE_ERROR;
+		return 1;
 	default:
-		return STATE_DOWN;
+		return 0;
 	}
 }
 

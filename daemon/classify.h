@@ -26,8 +26,11 @@ enum check_class classify(const struct classify_in *);
  * said the name does not exist (EAI_NONAME), else dns_failure.
  */
 enum check_class classify_dns(int eai_nxdomain);
-/* Returns "up", "down" or "error" for a class. */
-const char	*class_state(enum check_class);
+/*
+ * 1 if a class means the host could not be reached at all (DNS, connect,
+ * our own network): what every check shows when the monitor is offline.
+ */
+int		 class_network(enum check_class);
 /* Returns the class with that name, or -1. */
 int		 class_parse(const char *);
 

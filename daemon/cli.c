@@ -17,6 +17,8 @@
 #include "log.h"
 #include "secrets.h"
 #include "store.h"
+#include "text.h"
+#include "timefmt.h"
 #include "url.h"
 #include "xmalloc.h"
 
@@ -445,6 +447,36 @@ csv_field(const char *s)
 	putchar('"');
 }
 
+static json_t *
+time_or_null(int64_t ms)
+{
+	char buf[40];
+
+	if (ms <= 0)
+		return json_null();
+	rfc3339_ms(ms, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+/* The judgement fields of a source: since when, why, the last change. */
+static void
+verdict_json(json_t *obj, const struct source_row *r)
+{
+	json_object_set_new(obj, "state_since", time_or_null(r->state_since));
+	json_object_set_new(obj, "confirmed_at",
+	    time_or_null(r->confirmed_at));
+	json_object_set_new(obj, "reason", str_or_null(r->reason));
+	json_object_set_new(obj, "moved_to", str_or_null(r->moved_to));
+	if (r->change_at > 0)
+		json_object_set_new(obj, "last_change", json_pack("{s:o, s:s, "
+		    "s:o}", "at", time_or_null(r->change_at), "kind",
+		    r->change ? r->change : "substantial", "similarity",
+		    r->similarity >= 0 ? json_real(r->similarity) :
+		    json_null()));
+	else
+		json_object_set_new(obj, "last_change", json_null());
+}
+
 static void
 out_row(void *arg, const struct source_row *r)
 {
@@ -479,6 +511,7 @@ out_row(void *arg, const struct source_row *r)
 			json_object_set_new(obj, "snapshot", r->snap_url ?
 			    json_pack("{s:s, s:s}", "url", r->snap_url,
 			    "timestamp", r->snap_ts) : json_null());
+			verdict_json(obj, r);
 		}
 		json_array_append_new(o->arr, obj);
 		return;
@@ -492,7 +525,7 @@ out_row(void *arg, const struct source_row *r)
 		return;
 	}
 	if (!o->full) {
-		printf("%-6lld %-6s %s%s%s%s\n", (long long)r->id, r->state,
+		printf("%-6lld %-8s %s%s%s%s\n", (long long)r->id, r->state,
 		    r->url, *r->tags ? "  [" : "", r->tags, *r->tags ? "]" :
 		    "");
 		return;
@@ -501,10 +534,10 @@ out_row(void *arg, const struct source_row *r)
 		rfc3339_ms(r->checked_at, when, sizeof(when));
 		when[19] = 'Z';
 		when[20] = '\0';
-		printf("%-6lld %-6s %-18s %4ld %-20s %s\n", (long long)r->id,
+		printf("%-6lld %-8s %-18s %4ld %-20s %s\n", (long long)r->id,
 		    r->state, r->cls, r->http_status, when, r->url);
 	} else
-		printf("%-6lld %-6s %-18s %4s %-20s %s\n", (long long)r->id,
+		printf("%-6lld %-8s %-18s %4s %-20s %s\n", (long long)r->id,
 		    r->state, "-", "-", "never", r->url);
 }
 
@@ -564,10 +597,10 @@ list_or_status(const struct config *cfg, int argc, char **argv, int full)
 	else if (o.fmt == FMT_CSV)
 		printf("id,url,tags,state\n");
 	else if (full)
-		printf("%-6s %-6s %-18s %4s %-20s %s\n", "ID", "STATE",
+		printf("%-6s %-8s %-18s %4s %-20s %s\n", "ID", "STATE",
 		    "CLASS", "HTTP", "CHECKED", "URL");
 	else
-		printf("%-6s %-6s %s\n", "ID", "STATE", "URL");
+		printf("%-6s %-8s %s\n", "ID", "STATE", "URL");
 	n = store_sources(o.st, tag, id, out_row, &o);
 	if (n < 0) {
 		fprintf(stderr, "rotwatch %s: %s\n", cmd,
@@ -606,21 +639,31 @@ static int
 cmd_check(const struct config *cfg, int argc, char **argv)
 {
 	static const struct option lo[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "tag", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	enum fmt	 fmt = FMT_TABLE;
-	char		*url = NULL, *host = NULL, *sargv[5], idbuf[32];
+	char		*url = NULL, *host = NULL, *sargv[6], idbuf[32];
 	char		 a0[] = "status", a1[] = "--format", a2[] = "table";
-	char		 a2j[] = "json";
+	char		 a2j[] = "json", a3[] = "--tag";
+	char		*tag = NULL;
 	enum url_err	 e;
 	struct store	*st;
-	int64_t		 id;
-	int		 ch, rc;
+	int64_t		*ids = NULL;
+	size_t		 nids = 0;
+	int		 ch, rc, all = 0, sargc;
 
-	while ((ch = opt_next(argc, argv, ":f:h", lo)) != -1) {
+	while ((ch = opt_next(argc, argv, ":at:f:h", lo)) != -1) {
 		switch (ch) {
+		case 'a':
+			all = 1;
+			break;
+		case 't':
+			tag = optarg;
+			break;
 		case 'f':
 			if (parse_format("check", optarg, &fmt, 0) == -1)
 				return EXIT_USAGE;
@@ -632,43 +675,66 @@ cmd_check(const struct config *cfg, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1)
-		return usage_of("check", optind == argc ? "no URL given" :
-		    "one URL at a time");
-	e = url_normalize(argv[optind], strlen(argv[optind]), &url, &host);
-	if (e != URL_OK) {
-		fprintf(stderr, "rotwatch check: '%.200s': %s\n", argv[optind],
-		    url_strerror(e));
-		return EXIT_FAIL;
-	}
-	if ((st = open_store(cfg)) == NULL) {
+	if ((optind < argc) + all + (tag != NULL) != 1)
+		return usage_of("check", "give URLs, --all or --tag T");
+	/* Every URL must be valid before anything is stored. */
+	for (int i = optind; i < argc; i++) {
+		e = url_normalize(argv[i], strlen(argv[i]), &url, &host);
 		free(url);
 		free(host);
-		return EXIT_FAIL;
+		url = host = NULL;
+		if (e != URL_OK) {
+			fprintf(stderr, "rotwatch check: '%.200s': %s\n",
+			    argv[i], url_strerror(e));
+			return EXIT_FAIL;
+		}
 	}
-	if (store_begin(st) == -1 || store_add_source(st, url, host, NULL, 0,
-	    wall_ms(), &id) == -1 || store_commit(st) == -1) {
-		fprintf(stderr, "rotwatch check: %s\n", store_errmsg(st));
-		store_rollback(st);
-		store_close(st);
-		free(url);
-		free(host);
+	if ((st = open_store(cfg)) == NULL)
 		return EXIT_FAIL;
-	}
-	free(url);
-	free(host);
-	rc = daemon_run(cfg, st, DAEMON_LIST, &id, 1, NULL);
+	if (optind < argc) {
+		ids = xcalloc((size_t)(argc - optind), sizeof(*ids));
+		if (store_begin(st) == -1)
+			goto bad;
+		for (int i = optind; i < argc; i++) {
+			url_normalize(argv[i], strlen(argv[i]), &url, &host);
+			rc = store_add_source(st, url, host, NULL, 0,
+			    wall_ms(), &ids[nids++]);
+			free(url);
+			free(host);
+			if (rc == -1)
+				goto bad;
+		}
+		if (store_commit(st) == -1)
+			goto bad;
+	} else if (store_source_ids(st, tag, &ids, &nids) == -1)
+		goto bad;
+	rc = daemon_run(cfg, st, DAEMON_LIST, ids, nids, NULL);
 	store_close(st);
-	if (rc != 0)
+	if (rc != 0) {
+		free(ids);
 		return EXIT_FAIL;
-	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
+	}
 	sargv[0] = a0;
 	sargv[1] = a1;
 	sargv[2] = fmt == FMT_JSON ? a2j : a2;
-	sargv[3] = idbuf;
-	sargv[4] = NULL;
+	sargc = 3;
+	if (nids == 1 && !all && tag == NULL) {
+		snprintf(idbuf, sizeof(idbuf), "%lld", (long long)ids[0]);
+		sargv[sargc++] = idbuf;
+	} else if (tag) {
+		sargv[sargc++] = a3;
+		sargv[sargc++] = tag;
+	}
+	sargv[sargc] = NULL;
+	free(ids);
 	optind = 0;
-	return list_or_status(cfg, 4, sargv, 1);
+	return list_or_status(cfg, sargc, sargv, 1);
+bad:
+	fprintf(stderr, "rotwatch check: %s\n", store_errmsg(st));
+	store_rollback(st);
+	store_close(st);
+	free(ids);
+	return EXIT_FAIL;
 }
 
 static int
@@ -855,6 +921,310 @@ cmd_snapshots(const struct config *cfg, int argc, char **argv)
 	return n < 0 ? EXIT_FAIL : 0;
 }
 
+/* ---- history and diff -------------------------------------------- */
+
+struct hist_ctx {
+	json_t	*events, *checks;	/* NULL: print a table */
+};
+
+static void
+hist_event(void *arg, const struct event_row *e)
+{
+	struct hist_ctx	*h = arg;
+	char		 when[40];
+	json_t		*proof;
+
+	rfc3339_ms(e->at, when, sizeof(when));
+	if (h->events) {
+		proof = e->proof ? json_loads(e->proof, 0, NULL) : NULL;
+		json_array_append_new(h->events, json_pack("{s:I, s:s, s:s, "
+		    "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		    "id", (json_int_t)e->id, "at", when, "type", e->type,
+		    "from", str_or_null(e->from), "to", str_or_null(e->to),
+		    "class", str_or_null(e->cls), "check_id", e->check_id ?
+		    json_integer(e->check_id) : json_null(),
+		    "proof", proof ? proof : json_array(),
+		    "change", str_or_null(e->change), "similarity",
+		    e->similarity >= 0 ? json_real(e->similarity) : json_null(),
+		    "detail", str_or_null(e->detail)));
+		return;
+	}
+	if (strcmp(e->type, "changed") == 0)
+		printf("%s  changed   %-11s %s  checks %s\n", when,
+		    e->change ? e->change : "", e->detail ? e->detail : "",
+		    e->proof ? e->proof : "[]");
+	else
+		printf("%s  %-9s %s -> %s  %s  checks %s\n", when, "state",
+		    e->from ? e->from : "?", e->to ? e->to : "?",
+		    e->detail ? e->detail : "", e->proof ? e->proof : "[]");
+}
+
+static void
+hist_check(void *arg, const struct check_row *c)
+{
+	struct hist_ctx	*h = arg;
+	char		 when[40];
+
+	rfc3339_ms(c->at, when, sizeof(when));
+	if (h->checks) {
+		json_array_append_new(h->checks, json_pack("{s:I, s:s, s:s, "
+		    "s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "id",
+		    (json_int_t)c->id, "at", when, "class", c->cls,
+		    "http_status", c->http_status ? json_integer(c->http_status)
+		    : json_null(), "observed", str_or_null(c->observed), "why",
+		    str_or_null(c->why), "text_version",
+		    str_or_null(c->text_hash), "final_url",
+		    str_or_null(c->final_url), "sha256", str_or_null(c->sha256),
+		    "body_bytes", (json_int_t)c->body_bytes));
+		return;
+	}
+	printf("%-8lld %s  %-18s %4ld  %-8s %s\n", (long long)c->id, when,
+	    c->cls, c->http_status, c->observed ? c->observed : "-",
+	    c->why ? c->why : c->error ? c->error : "");
+}
+
+struct one_src {
+	char	*url, *state;
+};
+
+static void
+one_src_cb(void *arg, const struct source_row *r)
+{
+	struct one_src *o = arg;
+
+	o->url = xstrdup(r->url);
+	o->state = xstrdup(r->state);
+}
+
+static int
+cmd_history(const struct config *cfg, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "checks", required_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	enum fmt	 fmt = FMT_TABLE;
+	struct hist_ctx	 h;
+	struct one_src	 src = { NULL, NULL };
+	struct store	*st;
+	int64_t		 id;
+	long		 nchecks = 20;
+	char		*end;
+	int		 ch, rc = EXIT_FAIL;
+
+	while ((ch = opt_next(argc, argv, ":n:f:h", lo)) != -1) {
+		switch (ch) {
+		case 'n':
+			nchecks = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || nchecks < 0 ||
+			    nchecks > 1000000)
+				return usage_of("history", "--checks: expected "
+				    "a number from 0 to 1000000");
+			break;
+		case 'f':
+			if (parse_format("history", optarg, &fmt, 0) == -1)
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			help_of("history");
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_of("history", "give one URL or id");
+	if ((st = open_store(cfg)) == NULL)
+		return EXIT_FAIL;
+	if ((id = find_by_arg(st, "history", argv[optind])) <= 0) {
+		store_close(st);
+		return EXIT_FAIL;
+	}
+	memset(&h, 0, sizeof(h));
+	if (fmt == FMT_JSON) {
+		h.events = json_array();
+		h.checks = json_array();
+	}
+	if (store_sources(st, NULL, id, one_src_cb, &src) < 0)
+		goto out;
+	if (!h.events)
+		printf("%s  (%s)\n\nEVENTS\n", src.url, src.state);
+	if (store_events(st, id, hist_event, &h) < 0)
+		goto out;
+	if (!h.events)
+		printf("\nLATEST CHECKS\n%-8s %-24s  %-18s %4s  %-8s %s\n",
+		    "ID", "AT", "CLASS", "HTTP", "SHOWS", "WHY");
+	if (store_checks(st, id, (int)nchecks, hist_check, &h) < 0)
+		goto out;
+	if (h.events) {
+		json_t *o = json_pack("{s:I, s:s, s:s, s:O, s:O}", "id",
+		    (json_int_t)id, "url", src.url, "state", src.state,
+		    "events", h.events, "checks", h.checks);
+
+		json_dumpf(o, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+		putchar('\n');
+		json_decref(o);
+	}
+	rc = 0;
+out:
+	if (rc != 0)
+		fprintf(stderr, "rotwatch history: %s\n", store_errmsg(st));
+	json_decref(h.events);
+	json_decref(h.checks);
+	free(src.url);
+	free(src.state);
+	store_close(st);
+	return rc;
+}
+
+/* The text versions a source had, oldest first: (first seen, hash). */
+struct versions {
+	struct { int64_t at; char hash[65]; } *v;
+	size_t	 n, cap;
+};
+
+static void
+version_cb(void *arg, const struct check_row *c)
+{
+	struct versions *vs = arg;
+
+	/* Checks arrive newest first; keep each run of one version once,
+	 * with the time of its oldest check. */
+	if (c->text_hash == NULL || (c->observed && strcmp(c->observed,
+	    "alive") != 0 && strcmp(c->observed, "moved") != 0))
+		return;
+	if (vs->n > 0 && strcmp(vs->v[vs->n - 1].hash, c->text_hash) == 0) {
+		vs->v[vs->n - 1].at = c->at;
+		return;
+	}
+	if (vs->n == vs->cap) {
+		vs->cap = vs->cap ? vs->cap * 2 : 16;
+		vs->v = xrealloc(vs->v, vs->cap * sizeof(*vs->v));
+	}
+	vs->v[vs->n].at = c->at;
+	snprintf(vs->v[vs->n].hash, sizeof(vs->v[vs->n].hash), "%s",
+	    c->text_hash);
+	vs->n++;
+}
+
+/* Index of the version current at time t (newest first list), or -1. */
+static long
+version_at(const struct versions *vs, int64_t t)
+{
+	for (size_t i = 0; i < vs->n; i++)
+		if (vs->v[i].at <= t)
+			return (long)i;
+	return -1;
+}
+
+static char *
+version_text(struct store *st, const char *hash)
+{
+	char	*title = NULL, *text = NULL, *all;
+	size_t	 len;
+
+	if (store_get_version(st, hash, &title, &text, &len) != 1)
+		return NULL;
+	all = xasprintf("Title: %s\n\n%s\n", title, text);
+	free(title);
+	free(text);
+	return all;
+}
+
+static int
+cmd_diff(const struct config *cfg, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct versions	 vs = { NULL, 0, 0 };
+	struct store	*st;
+	int64_t		 id, from = -1, to = -1, now = wall_ms();
+	long		 a, b;
+	char		*ta = NULL, *tb = NULL, la[300], lb[300], wa[40], wb[40];
+	int		 ch, rc = EXIT_FAIL;
+
+	while ((ch = opt_next(argc, argv, ":F:T:h", lo)) != -1) {
+		switch (ch) {
+		case 'F':
+		case 'T':
+			if (parse_time(optarg, now, ch == 'F' ? &from : &to) ==
+			    -1) {
+				fprintf(stderr, "rotwatch diff: --%s \"%s\": "
+				    "expected a date (2026-11-01), a UTC time "
+				    "(2026-11-01T10:30Z) or an age (7d)\n",
+				    ch == 'F' ? "from" : "to", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			help_of("diff");
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_of("diff", "give one URL or id");
+	if ((st = open_store(cfg)) == NULL)
+		return EXIT_FAIL;
+	if ((id = find_by_arg(st, "diff", argv[optind])) <= 0) {
+		store_close(st);
+		return EXIT_FAIL;
+	}
+	if (store_checks(st, id, INT32_MAX, version_cb, &vs) < 0) {
+		fprintf(stderr, "rotwatch diff: %s\n", store_errmsg(st));
+		goto out;
+	}
+	b = to < 0 ? (vs.n ? 0 : -1) : version_at(&vs, to);
+	if (b < 0) {
+		fprintf(stderr, "rotwatch diff: %s: no text version %s\n",
+		    argv[optind], to < 0 ? "stored yet" : "at or before --to");
+		goto out;
+	}
+	a = from < 0 ? b + 1 : version_at(&vs, from);
+	if (a < 0 || (size_t)a >= vs.n) {
+		if (from < 0)
+			printf("no change: one text version since %s\n",
+			    (rfc3339_ms(vs.v[b].at, wa, sizeof(wa)), wa));
+		else
+			fprintf(stderr, "rotwatch diff: %s: no text version "
+			    "at or before --from\n", argv[optind]);
+		rc = from < 0 ? 0 : EXIT_FAIL;
+		goto out;
+	}
+	if (a == b) {
+		printf("no change between the two times\n");
+		rc = 0;
+		goto out;
+	}
+	if ((ta = version_text(st, vs.v[a].hash)) == NULL ||
+	    (tb = version_text(st, vs.v[b].hash)) == NULL) {
+		fprintf(stderr, "rotwatch diff: cannot read a text version: "
+		    "%s\n", store_errmsg(st));
+		goto out;
+	}
+	rfc3339_ms(vs.v[a].at, wa, sizeof(wa));
+	rfc3339_ms(vs.v[b].at, wb, sizeof(wb));
+	snprintf(la, sizeof(la), "%s seen %s (version %.12s)", argv[optind],
+	    wa, vs.v[a].hash);
+	snprintf(lb, sizeof(lb), "%s seen %s (version %.12s)", argv[optind],
+	    wb, vs.v[b].hash);
+	text_diff(stdout, la, ta, lb, tb);
+	rc = 0;
+out:
+	free(ta);
+	free(tb);
+	free(vs.v);
+	store_close(st);
+	return rc;
+}
+
 static int
 cmd_config_check(const struct config *cfg, int argc, char **argv)
 {
@@ -907,9 +1277,25 @@ const struct cli_cmd cli_cmds[] = {
 	    "Shows each source's state and its latest check.\n\n"
 	    "  --tag T        only sources with this tag\n"
 	    "  --format F     table (default) or json\n", 1 },
-	{ "check", cmd_check, "check URL [--format table|json]",
-	    "Checks one URL now, stores the result and prints it.  A URL\n"
-	    "that is not yet a source is added.\n", 1 },
+	{ "check", cmd_check, "check URL...|--all|--tag T "
+	    "[--format table|json]",
+	    "Checks sources now, whatever their schedule, stores the results\n"
+	    "and prints their status.  A URL that is not yet a source is\n"
+	    "added.\n\n"
+	    "  --all          every source\n"
+	    "  --tag T        every source with this tag\n"
+	    "  --format F     table (default) or json\n", 1 },
+	{ "history", cmd_history, "history URL|ID [--checks N] "
+	    "[--format table|json]",
+	    "Lists a source's state changes and content changes, each with the\n"
+	    "checks that prove it, then its latest checks.\n\n"
+	    "  --checks N     how many of the latest checks (default 20)\n"
+	    "  --format F     table (default) or json\n", 1 },
+	{ "diff", cmd_diff, "diff URL|ID [--from TIME] [--to TIME]",
+	    "Prints a unified diff of two text versions of a source: by\n"
+	    "default the latest change.  TIME is 2026-11-01, 2026-11-01T10:30Z\n"
+	    "(UTC) or an age such as 7d or 12h; a side shows the version the\n"
+	    "source had at that time.\n", 1 },
 	{ "daemon", cmd_daemon, "daemon [--once]",
 	    "Checks the sources on their schedule until SIGTERM or SIGINT.\n\n"
 	    "  --once         check every source due now, wait for them, "

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <ini.h>
+#include <regex.h>
 
 #include "config.h"
 #include "xmalloc.h"
@@ -99,11 +100,29 @@ static const struct opt opts[] = {
 	{ "archive", "if_not_archived_within", OPT_STRING,
 	    O(archive_if_not_archived_within), "", 0, 0,
 	    "sent to the archive when set (e.g. 1h)" },
+	{ "verdict", "confirm_checks", OPT_INT, O(confirm_checks), "3", 1,
+	    100, "failing checks in a row before rot is confirmed" },
+	{ "verdict", "confirm_span", OPT_DURATION_MS, O(confirm_span_ms),
+	    "72h", 0, 365 * DAY * 1000, "... spanning at least this long" },
+	{ "verdict", "offline_min_hosts", OPT_INT, O(offline_min_hosts), "5",
+	    1, 100000, "hosts that must fail at once to call us offline" },
+	{ "verdict", "offline_ratio", OPT_PERCENT, O(offline_ratio_pct), "80%",
+	    50, 100, "... and the share of recently checked hosts they are" },
+	{ "verdict", "probe_every", OPT_DURATION_S, O(probe_every_s), "30d",
+	    60, 3650 * DAY, "how long a site's random-URL answer is trusted" },
+	{ "verdict", "parked_file", OPT_PATH, O(parked_file), "", 0, 0,
+	    "more parked-domain signatures (see parked.txt)" },
+	{ "content", "track", OPT_BOOL, O(content_track), "yes", 0, 1,
+	    "keep the text of each version of a page" },
+	{ "content", "minor_similarity", OPT_PERCENT, O(minor_similarity_pct),
+	    "90%", 0, 100, "a change this similar or more is minor" },
+	{ "content", "max_text", OPT_SIZE, O(max_text), "1MiB", 1024,
+	    INT64_C(64) << 20, "text kept per version" },
 };
 #define NOPTS	(sizeof(opts) / sizeof(opts[0]))
 
 static const char *const sections[] = { "storage", "check", "schedule",
-    "log", "archive" };
+    "log", "archive", "verdict", "content" };
 
 struct parse_ctx {
 	struct config	*cf;
@@ -410,6 +429,32 @@ config_tag_policy(const struct config *cf, const char *tags, int *archive,
 		*every_s = e;
 }
 
+/* [content] ignore = REGEX: any number of them, each checked now. */
+static int
+ignore_key(struct parse_ctx *c, const char *value)
+{
+	struct config	*cf = c->cf;
+	regex_t		 re;
+	char		 why[256];
+	int		 rc;
+
+	if (*value == '\0') {
+		cerr(c, "content.ignore: empty regular expression");
+		return 1;
+	}
+	if ((rc = regcomp(&re, value, REG_EXTENDED | REG_ICASE)) != 0) {
+		regerror(rc, &re, why, sizeof(why));
+		cerr(c, "content.ignore = \"%s\": not a regular expression: "
+		    "%s", value, why);
+		return 1;
+	}
+	regfree(&re);
+	cf->ignore = xrealloc(cf->ignore, (cf->nignore + 1) *
+	    sizeof(*cf->ignore));
+	cf->ignore[cf->nignore++] = xstrdup(value);
+	return 1;
+}
+
 static int
 handler(void *user, const char *section, const char *name, const char *value)
 {
@@ -430,6 +475,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 	}
 	if (!known || c->bad_line == c->line)	/* reported already */
 		return 1;
+	if (strcmp(section, "content") == 0 && strcmp(name, "ignore") == 0)
+		return ignore_key(c, value);
 	if ((o = opt_find(section, name, &i)) == NULL) {
 		cerr(c, "unknown key \"%s\" in section [%s]", name, section);
 		return 1;
@@ -490,7 +537,8 @@ reader(char *str, int num, void *stream)
 			known = 1;
 		if (!known) {
 			cerr(c, "unknown section [%s] (known: storage, check, "
-			    "schedule, log, archive, tag NAME)", name);
+			    "schedule, log, archive, verdict, content, "
+			    "tag NAME)", name);
 		}
 	}
 	return str;
@@ -574,6 +622,9 @@ config_free(struct config *cf)
 	for (size_t i = 0; i < cf->ntags; i++)
 		free(cf->tags[i].tag);
 	free(cf->tags);
+	for (size_t i = 0; i < cf->nignore; i++)
+		free(cf->ignore[i]);
+	free(cf->ignore);
 	free(cf->path);
 	free(cf);
 }
@@ -638,6 +689,9 @@ config_dump(const struct config *cf, FILE *f)
 		}
 		fprintf(f, "\t; %s\n", o->help);
 	}
+	/* [content] is the last section of the table. */
+	for (size_t i = 0; i < cf->nignore; i++)
+		fprintf(f, "ignore = %s\n", cf->ignore[i]);
 	for (size_t i = 0; i < cf->ntags; i++) {
 		const struct tag_policy *t = &cf->tags[i];
 

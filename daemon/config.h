@@ -61,6 +61,19 @@ struct config {
 	int64_t		 archive_capture_all;
 	int64_t		 archive_skip_first;
 	char		*archive_if_not_archived_within;
+	/* [verdict] */
+	int64_t		 confirm_checks;
+	int64_t		 confirm_span_ms;
+	int64_t		 offline_min_hosts;
+	int64_t		 offline_ratio_pct;
+	int64_t		 probe_every_s;
+	char		*parked_file;
+	/* [content] */
+	int64_t		 content_track;
+	int64_t		 minor_similarity_pct;
+	int64_t		 max_text;
+	char		**ignore;		/* ignore = REGEX, in order */
+	size_t		 nignore;
 	/* [tag NAME] */
 	struct tag_policy *tags;
 	size_t		 ntags;

@@ -25,9 +25,13 @@
 #include "classify.h"
 #include "daemon.h"
 #include "http.h"
+#include "judge.h"
 #include "log.h"
 #include "sched.h"
 #include "secrets.h"
+#include "signs.h"
+#include "text.h"
+#include "timefmt.h"
 #include "xmalloc.h"
 
 #define TICK_MS		1000	/* look for due sources this often */
@@ -37,20 +41,12 @@
 #define GRACE_MS	5000	/* in-flight checks get this long at stop */
 #define LOCK_WAIT_MS	200	/* the loop waits at most this for a lock */
 #define RETRY_MS	1000	/* a failed commit is retried after this */
+#define DEFER_MS	60000	/* longest wait for the monitor's health */
 
 /* A set of source ids: linear probing, backward-shift deletion. */
 struct idset {
 	int64_t		*v;	/* 0 marks an empty slot; ids are > 0 */
 	size_t		 cap, n;
-};
-
-struct pending {
-	struct check_result	 res;
-	char			*url;		/* the source's */
-	char			 old_state[8];
-	const char		*new_state;
-	int			 fails;
-	int64_t			 next_due;
 };
 
 struct daemon {
@@ -61,11 +57,15 @@ struct daemon {
 	struct checker		*ck;
 	struct archiver		*ar;		/* NULL: not archiving */
 	struct sched		*sched;
+	struct judge		*jg;
+	struct signs		*signs;
+	struct text_rules	*rules;
+	int			 offline;	/* the monitor's network */
 	enum daemon_mode	 mode;
 	uv_timer_t		 tick, flush, wake, grace;
 	uv_signal_t		 sigint, sigterm, sighup;
 	struct idset		 held;
-	struct pending		*pend;
+	struct judged		*pend;		/* results to commit */
 	size_t			 npend, pendcap;
 	int64_t			 cur_due, cur_id;	/* store cursor */
 	int			 at_end;	/* cursor reached the end */
@@ -157,6 +157,10 @@ mono_ms(struct daemon *d)
 static void
 job_free(struct sched_job *j)
 {
+	if (j->user) {
+		judge_prev_clear(j->user);
+		free(j->user);
+	}
 	free(j->url);
 	free(j->host);
 	free(j);
@@ -180,10 +184,9 @@ retry_after_s(const char *v, int64_t now_ms)
 	return (int64_t)t - now_ms / 1000 > 0 ? (int64_t)t - now_ms / 1000 : 0;
 }
 
-/* Commits every waiting result in one transaction. */
 /* Queues what the archive policy asks for after a source was found up. */
 static int
-archive_policy(struct daemon *d, const struct pending *p)
+archive_policy(struct daemon *d, const struct judged *p)
 {
 	char	*tags = store_source_tags(d->st, p->res.source_id);
 	int	 on, n;
@@ -199,50 +202,100 @@ archive_policy(struct daemon *d, const struct pending *p)
 	return n;
 }
 
+/*
+ * Whether the monitor itself can reach the network, from the hosts checked
+ * lately.  Returns 1 if results that failed at the network level must wait:
+ * too few hosts were seen to tell, and more results are on their way.
+ */
+static int
+health(struct daemon *d, int *decided, int *hosts, int *failing)
+{
+	enum health	 h;
+	int64_t		 now = mono_ms(d);
+	int		 more;
+
+	for (size_t i = 0; i < d->npend; i++)
+		if (!d->pend[i].noted) {
+			d->pend[i].noted = 1;
+			judge_health_add(d->jg, d->pend[i].host,
+			    class_network(d->pend[i].res.cls), now);
+		}
+	h = judge_health(d->jg, now, hosts, failing);
+	*decided = h != HEALTH_UNSURE;
+	if (h == HEALTH_OFFLINE)
+		d->offline = 1;
+	else if (h == HEALTH_ONLINE)
+		d->offline = 0;
+	more = sched_queued(d->sched) > 0 || checker_active(d->ck) > 0 ||
+	    judge_waiting(d->jg) > 0 || (!d->at_end &&
+	    d->mode == DAEMON_FOREVER);
+	return h == HEALTH_UNSURE && *hosts < d->cfg->offline_min_hosts &&
+	    more && !d->closing;
+}
+
+/* Commits every waiting result in one transaction. */
 static int
 flush(struct daemon *d)
 {
-	size_t	 i;
-	int64_t	 check_id;
-	int	 n, queued = 0;
+	struct judge_out out;
+	size_t		 i, kept = 0;
+	int		 n, queued = 0, decided, hosts, failing, wait;
+	int64_t		 now = mono_ms(d);
 
 	if (d->npend == 0)
 		return 0;
 	if (!d->closing && mono_ms(d) < d->flush_retry_at)
 		return -1;
-	if (store_begin(d->st) == -1)
+	wait = health(d, &decided, &hosts, &failing);
+	if (store_begin(d->st) == -1 || judge_save_probes(d->jg) == -1)
+		goto bad;
+	if (decided && judge_commit_health(d->jg, d->offline, hosts, failing,
+	    wall_ms()) == -1)
 		goto bad;
 	for (i = 0; i < d->npend; i++) {
-		struct pending *p = &d->pend[i];
+		struct judged *p = &d->pend[i];
 
-		if (store_put_result(d->st, &p->res, p->old_state,
-		    p->new_state, p->fails, p->next_due, &check_id) == -1)
+		p->noted = 2;	/* 2: committed in this transaction */
+		if (wait && class_network(p->res.cls) &&
+		    now - p->arrived < DEFER_MS) {
+			p->noted = 1;
+			continue;
+		}
+		if (d->offline && class_network(p->res.cls)) {
+			/* Not the source's fault: no failure counted. */
+			p->fails = p->prev_fails;
+			p->next_due = wall_ms() + d->cfg->retry_s * 1000;
+		}
+		if (judge_commit(d->jg, p, d->offline, &out) == -1)
 			goto bad;
-		if (d->ar && strcmp(p->new_state, STATE_UP) == 0) {
+		if (d->ar && (strcmp(out.to, "alive") == 0 ||
+		    strcmp(out.to, "moved") == 0) && (p->obs == OBS_ALIVE ||
+		    p->obs == OBS_MOVED)) {
 			if ((n = archive_policy(d, p)) < 0)
 				goto bad;
 			queued += n;
 		}
+		if (strcmp(out.from, out.to) != 0 &&
+		    strcmp(out.from, "new") != 0)
+			log_info("source %lld %s: %s -> %s (%s)",
+			    (long long)p->res.source_id, p->url, out.from,
+			    out.to, p->why);
 	}
 	if (store_commit(d->st) == -1)
 		goto bad;
 	if (queued > 0)
 		archiver_kick(d->ar);
 	for (i = 0; i < d->npend; i++) {
-		struct pending *p = &d->pend[i];
+		struct judged *p = &d->pend[i];
 
-		if (strcmp(p->old_state, p->new_state) != 0 &&
-		    strcmp(p->old_state, STATE_NEW) != 0)
-			log_info("source %lld %s: %s -> %s (%s)",
-			    (long long)p->res.source_id,
-			    p->res.final_url ? p->res.final_url : "",
-			    p->old_state, p->new_state,
-			    check_class_names[p->res.cls]);
+		if (p->noted != 2) {
+			d->pend[kept++] = *p;	/* waits for the health */
+			continue;
+		}
 		idset_del(&d->held, p->res.source_id);
-		check_result_clear(&p->res);
-		free(p->url);
+		judge_clear(p);
 	}
-	d->npend = 0;
+	d->npend = kept;
 	if (d->flush_fail_at) {
 		log_info("database writable again; results committed");
 		d->flush_fail_at = 0;
@@ -250,6 +303,9 @@ flush(struct daemon *d)
 	return 0;
 bad:
 	store_rollback(d->st);
+	for (i = 0; i < d->npend; i++)
+		if (d->pend[i].noted == 2)
+			d->pend[i].noted = 1;
 	d->flush_retry_at = mono_ms(d) + RETRY_MS;
 	if (d->flush_fail_at == 0 || mono_ms(d) - d->flush_fail_at >= 60000) {
 		/* One line a minute at most, and the results wait. */
@@ -260,6 +316,50 @@ bad:
 	return -1;
 }
 
+/* A result is judged: schedule the source's next check, queue it. */
+static void
+judged_cb(void *arg, struct judged *j)
+{
+	struct daemon	*d = arg;
+	struct next_in	 in;
+	enum obs	 o = j->obs;
+
+	if (o == OBS_ALIVE || o == OBS_MOVED)
+		j->fails = 0;
+	else if (o == OBS_LOCAL)
+		j->fails = j->prev_fails;
+	else
+		j->fails = j->prev_fails + 1;
+	memset(&in, 0, sizeof(in));
+	in.now = j->res.started_at + j->res.duration_ms;
+	in.interval_s = j->interval_s > 0 ? j->interval_s :
+	    d->cfg->interval_s;
+	in.jitter_pct = d->cfg->jitter_pct;
+	in.retry_s = d->cfg->retry_s < in.interval_s ? d->cfg->retry_s :
+	    in.interval_s;
+	in.backoff_max_s = d->cfg->backoff_max_s;
+	in.fails = j->fails;
+	/* The schedule follows the observation: a soft 404 is retried
+	 * like any failure, a 304 waits like any healthy page. */
+	in.cls = o == OBS_ALIVE || o == OBS_MOVED ? CC_OK :
+	    o == OBS_LOCAL ? CC_LOCAL_ERROR :
+	    (j->res.cls == CC_OK || j->res.cls == CC_REDIRECT) ?
+	    CC_NOT_FOUND : j->res.cls;
+	in.retry_after_s = retry_after_s(j->res.retry_after, in.now);
+	in.rnd = (double)rand_r(&d->seed) / ((double)RAND_MAX + 1.0);
+	j->next_due = sched_next_due(&in);
+	j->arrived = mono_ms(d);
+	if (d->npend == d->pendcap) {
+		d->pendcap = d->pendcap ? d->pendcap * 2 : 1024;
+		d->pend = xrealloc(d->pend, d->pendcap * sizeof(*d->pend));
+	}
+	d->pend[d->npend++] = *j;
+	free(j);
+	if (d->npend >= FLUSH_BATCH)
+		flush(d);
+	pump(d);
+}
+
 /* Holds the daemon for the check callback; set before the loop runs. */
 static struct daemon *the_daemon;
 
@@ -267,58 +367,47 @@ static void
 on_result(void *arg, struct check_result *r)
 {
 	struct daemon		*d = the_daemon;
-	struct sched_job	*j = arg;
-	struct pending		*p;
-	struct next_in		 in;
-	const char		*state = class_state(r->cls);
+	struct sched_job	*job = arg;
+	struct judged		*j = xcalloc(1, sizeof(*j));
 
-	if (d->npend == d->pendcap) {
-		d->pendcap = d->pendcap ? d->pendcap * 2 : 1024;
-		d->pend = xrealloc(d->pend, d->pendcap * sizeof(*d->pend));
-	}
-	p = &d->pend[d->npend++];
-	memset(p, 0, sizeof(*p));
-	check_result_move(&p->res, r);
-	p->url = xstrdup(j->url);
-	snprintf(p->old_state, sizeof(p->old_state), "%s", j->state);
-	p->new_state = state;
-	if (strcmp(state, STATE_UP) == 0)
-		p->fails = 0;
-	else if (strcmp(state, STATE_ERROR) == 0)
-		p->fails = j->fails;
-	else
-		p->fails = j->fails + 1;
-	memset(&in, 0, sizeof(in));
-	in.now = p->res.started_at + p->res.duration_ms;
-	in.interval_s = j->interval_s > 0 ? j->interval_s :
-	    d->cfg->interval_s;
-	in.jitter_pct = d->cfg->jitter_pct;
-	in.retry_s = d->cfg->retry_s < in.interval_s ? d->cfg->retry_s :
-	    in.interval_s;
-	in.backoff_max_s = d->cfg->backoff_max_s;
-	in.fails = p->fails;
-	in.cls = p->res.cls;
-	in.retry_after_s = retry_after_s(p->res.retry_after, in.now);
-	in.rnd = (double)rand_r(&d->seed) / ((double)RAND_MAX + 1.0);
-	p->next_due = sched_next_due(&in);
+	check_result_move(&j->res, r);
+	j->url = xstrdup(job->url);
+	j->host = xstrdup(job->host);
+	j->interval_s = job->interval_s;
+	j->prev_fails = job->fails;
+	if (job->user) {
+		j->prev = *(struct src_prev *)job->user;
+		free(job->user);
+		job->user = NULL;
+	} else
+		j->prev.observed = OBS_COUNT;
 	if (log_enabled(LOG_LVL_DEBUG))
-		log_debug("checked %s: %s %ld in %lld ms", j->url,
-		    check_class_names[p->res.cls], p->res.http_status,
-		    (long long)p->res.duration_ms);
+		log_debug("checked %s: %s %ld in %lld ms", job->url,
+		    check_class_names[j->res.cls], j->res.http_status,
+		    (long long)j->res.duration_ms);
 	d->checks_done++;
-	sched_done(d->sched, j, mono_ms(d));
-	job_free(j);
-	if (d->npend >= FLUSH_BATCH)
-		flush(d);
-	pump(d);
+	sched_done(d->sched, job, mono_ms(d));
+	job_free(job);
+	judge_result(d->jg, j, judged_cb, d);
 }
 
 static void
 start_job(void *arg, struct sched_job *j)
 {
-	struct daemon *d = arg;
+	struct daemon		*d = arg;
+	struct src_prev		*pv = j->user;
+	struct check_req	 rq;
 
-	if (checker_start(d->ck, j->id, j->url, on_result, j) == -1) {
+	memset(&rq, 0, sizeof(rq));
+	rq.want_text = 1;
+	/* Ask "changed since?" only when we hold what it would repeat. */
+	if (pv && d->cfg->content_track && (pv->text_hash ||
+	    pv->body_sha256) && (pv->observed == OBS_ALIVE ||
+	    pv->observed == OBS_MOVED)) {
+		rq.etag = pv->etag;
+		rq.last_modified = pv->last_modified;
+	}
+	if (checker_start(d->ck, j->id, j->url, &rq, on_result, j) == -1) {
 		/* Out of resources now: give it back; the next tick
 		 * finds it again. */
 		log_warn("cannot start a check of %s now; will retry", j->url);
@@ -345,6 +434,8 @@ queue_row(void *arg, const struct due_row *r)
 	j->fails = r->fails;
 	j->interval_s = r->interval_s;
 	snprintf(j->state, sizeof(j->state), "%s", r->state);
+	j->user = xcalloc(1, sizeof(struct src_prev));
+	judge_prev_from_row(j->user, r);
 	idset_add(&d->held, r->id);
 	sched_push(d->sched, j);
 }
@@ -401,12 +492,23 @@ static void	shutdown_now(struct daemon *);
 
 /* A check aborted at shutdown: its source stays due for the next run. */
 static void
-drop_running(void *arg)
+drop_running(check_done_cb done, void *arg)
 {
 	struct sched_job *j = arg;
 
+	if (judge_check_aborted(done, arg))
+		return;		/* a probe */
 	idset_del(&the_daemon->held, j->id);
 	job_free(j);
+}
+
+/* A result that waited for its site's probe, dropped at shutdown. */
+static void
+drop_judged(struct judged *j)
+{
+	idset_del(&the_daemon->held, j->res.source_id);
+	judge_clear(j);
+	free(j);
 }
 
 /* Exits the run modes once everything is checked and stored. */
@@ -415,7 +517,8 @@ maybe_finish(struct daemon *d)
 {
 	if (d->closing)
 		return;
-	if (sched_queued(d->sched) || checker_active(d->ck))
+	if (sched_queued(d->sched) || checker_active(d->ck) ||
+	    judge_waiting(d->jg))
 		return;
 	if (d->stopping) {
 		shutdown_now(d);
@@ -503,6 +606,7 @@ shutdown_now(struct daemon *d)
 	if (aborted)
 		log_info("stopping: %d checks aborted (not recorded)",
 		    aborted);
+	judge_abort(d->jg, drop_judged);
 	checker_abort_all(d->ck, drop_running);
 	if (d->ar)
 		archiver_stop(d->ar);
@@ -583,9 +687,15 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
     const int64_t *ids, size_t nids, char *archive_keys)
 {
 	struct daemon	 d;
+	char		 mon[16];
+	int64_t		 since;
 	int		 rc;
 
 	memset(&d, 0, sizeof(d));
+	if (judge_load(cfg, &d.signs, &d.rules, stderr) == -1) {
+		secrets_free(archive_keys);
+		return 1;
+	}
 	the_daemon = &d;
 	d.cfg = cfg;
 	d.st = st;
@@ -603,6 +713,9 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	d.ck = checker_new(&d.loop, d.http, cfg);
 	d.sched = sched_new((int)cfg->concurrency, (int)cfg->per_host,
 	    cfg->host_delay_ms, start_job, &d);
+	d.jg = judge_new(&d.loop, d.ck, cfg, st, d.signs, d.rules);
+	if (store_monitor(st, mon, sizeof(mon), &since) == 0)
+		d.offline = strcmp(mon, "offline") == 0;
 	uv_timer_init(&d.loop, &d.tick);
 	uv_timer_init(&d.loop, &d.flush);
 	uv_timer_init(&d.loop, &d.wake);
@@ -645,6 +758,11 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 		log_error("event loop did not close cleanly: %s",
 		    uv_strerror(rc));
 	sched_free(d.sched, drop_queued);
+	judge_free(d.jg);
+	signs_free(d.signs);
+	text_rules_free(d.rules);
+	for (size_t i = 0; i < d.npend; i++)
+		judge_clear(&d.pend[i]);
 	free(d.held.v);
 	free(d.pend);
 	if (mode != DAEMON_LIST)

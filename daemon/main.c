@@ -10,6 +10,9 @@
 
 #include "cli.h"
 #include "config.h"
+#include "judge.h"
+#include "signs.h"
+#include "text.h"
 #include "log.h"
 
 #define VERSION		"0.1.0"
@@ -87,6 +90,20 @@ main(int argc, char **argv)
 	else if ((cfg = config_load(path, stderr)) == NULL) {
 		fprintf(stderr, "rotwatch: %s: configuration refused\n", path);
 		return EX_CONFIG_ERR;
+	}
+	if (!want_help) {
+		/* The signature file and the text rules are part of it. */
+		struct signs		*sg;
+		struct text_rules	*tr;
+
+		if (judge_load(cfg, &sg, &tr, stderr) == -1) {
+			fprintf(stderr, "rotwatch: %s: configuration refused\n",
+			    path);
+			config_free(cfg);
+			return EX_CONFIG_ERR;
+		}
+		signs_free(sg);
+		text_rules_free(tr);
 	}
 	log_set_level(cfg->log_level);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)

@@ -22,6 +22,7 @@ struct sched_job {
 	int			 fails;
 	int64_t			 interval_s;	/* 0: the default */
 	char			 state[8];
+	void			*user;		/* the caller's */
 	struct sched_job	*next;		/* private to the scheduler */
 	struct sched_host	*h;		/* private to the scheduler */
 };

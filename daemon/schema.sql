@@ -134,3 +134,97 @@ CREATE INDEX snapshots_source ON snapshots (source_id, timestamp);
 
 -- The body hash of the source when it was last archived.
 ALTER TABLE sources ADD COLUMN archived_sha256 TEXT;
+
+-- migration 3: verdicts, text versions, probes and monitor health
+-- A source's state is now a verdict: new, alive, moved, suspect, dead,
+-- blocked, soft404 or parked (see rotwatch(1), "States").  A failing run is
+-- the consecutive checks since the last alive, moved or blocked one that
+-- failed, looked like a not-found page, or looked parked; it confirms the
+-- verdict once it is long enough in checks and in time.
+ALTER TABLE sources ADD COLUMN state_since INTEGER;
+ALTER TABLE sources ADD COLUMN confirmed_at INTEGER;	-- dead/soft404/parked
+ALTER TABLE sources ADD COLUMN run_first INTEGER;	-- checks.id opening the run
+ALTER TABLE sources ADD COLUMN run_since INTEGER;	-- its time
+ALTER TABLE sources ADD COLUMN run_n INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN observed TEXT;	-- of the latest judged check
+ALTER TABLE sources ADD COLUMN reason TEXT;	-- why it is in its state
+ALTER TABLE sources ADD COLUMN moved_to TEXT;	-- moved: where
+ALTER TABLE sources ADD COLUMN text_hash TEXT;	-- current text version
+ALTER TABLE sources ADD COLUMN body_sha256 TEXT;	-- current body (binaries)
+ALTER TABLE sources ADD COLUMN etag TEXT;	-- validators for conditional
+ALTER TABLE sources ADD COLUMN last_modified TEXT;	-- requests
+ALTER TABLE sources ADD COLUMN last_change INTEGER;	-- events.id
+UPDATE sources SET state = CASE state WHEN 'up' THEN 'alive'
+    WHEN 'down' THEN 'suspect' WHEN 'error' THEN 'new' ELSE state END;
+UPDATE sources SET state_since = coalesce((SELECT max(at) FROM events
+    WHERE events.source_id = sources.id), added_at);
+
+-- What each check was judged to show, and the text version it carried.
+ALTER TABLE checks ADD COLUMN observed TEXT;	-- alive, moved, blocked,
+						-- fail, soft404, parked,
+						-- local, offline
+ALTER TABLE checks ADD COLUMN why TEXT;
+ALTER TABLE checks ADD COLUMN text_hash TEXT;	-- versions.hash
+
+-- Events: state changes, content changes and the monitor's own health.
+-- proof holds the ids of the checks that show the change (a JSON array).
+CREATE TABLE events_new (
+	id		INTEGER PRIMARY KEY,
+	source_id	INTEGER REFERENCES sources (id) ON DELETE CASCADE,
+	at		INTEGER NOT NULL,
+	type		TEXT NOT NULL,	-- state, changed, monitor_offline,
+					-- monitor_online
+	from_state	TEXT,
+	to_state	TEXT,
+	class		TEXT,		-- of the deciding check
+	check_id	INTEGER REFERENCES checks (id),
+	proof		TEXT,
+	change		TEXT,		-- changed: minor or substantial
+	similarity	REAL,		-- changed: 0..1, NULL for binaries
+	from_version	TEXT,		-- changed: text hashes (or body
+	to_version	TEXT,		-- SHA-256 for binaries)
+	detail		TEXT
+);
+INSERT INTO events_new (id, source_id, at, type, from_state, to_state,
+    class, check_id, proof)
+    SELECT id, source_id, at, 'state',
+	CASE from_state WHEN 'up' THEN 'alive' WHEN 'down' THEN 'suspect'
+	    WHEN 'error' THEN 'new' ELSE from_state END,
+	CASE to_state WHEN 'up' THEN 'alive' WHEN 'down' THEN 'suspect'
+	    WHEN 'error' THEN 'new' ELSE to_state END,
+	class, check_id, json_array(check_id) FROM events;
+DROP TABLE events;
+ALTER TABLE events_new RENAME TO events;
+CREATE INDEX events_source ON events (source_id, id);
+CREATE INDEX events_at ON events (at);
+
+-- Each distinct text of a page, once: hash is the SHA-256 of its title
+-- and text with volatile parts (dates, times, tokens, counters) removed;
+-- text is the normalised text as first seen, zlib-compressed.
+CREATE TABLE versions (
+	hash		TEXT PRIMARY KEY,
+	title		TEXT NOT NULL,
+	text		BLOB NOT NULL,
+	size		INTEGER NOT NULL,	-- uncompressed bytes
+	first_seen	INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- What a site answers for a random path that cannot exist (soft-404
+-- probe), one row per origin (scheme://host:port).
+CREATE TABLE probes (
+	origin		TEXT PRIMARY KEY,
+	url		TEXT NOT NULL,
+	probed_at	INTEGER NOT NULL,
+	class		TEXT NOT NULL,
+	http_status	INTEGER,
+	final_url	TEXT,
+	text_hash	TEXT			-- versions.hash, 2xx only
+) WITHOUT ROWID;
+
+-- The monitor's own health: one row.
+CREATE TABLE monitor (
+	id		INTEGER PRIMARY KEY CHECK (id = 1),
+	state		TEXT NOT NULL,		-- online or offline
+	since		INTEGER NOT NULL,
+	event_id	INTEGER
+);

@@ -1,11 +1,13 @@
 /*
  * store.c: SQLite behind one small API, with cached statements.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
+#include <zlib.h>
 
 #include "classify.h"
 #include "schema.h"
@@ -18,10 +20,13 @@
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_DATA_VERSION,
 	S_ADD_SOURCE, S_ADD_TAG, S_ADD_NOTE, S_FIND_URL,
-	S_FIND_ID, S_DUE, S_DUE_ID, S_EARLIEST, S_COUNT_DUE, S_PUT_CHECK, S_UPDATE_SOURCE,
+	S_FIND_ID, S_DUE, S_DUE_ID, S_EARLIEST, S_COUNT_DUE, S_PUT_CHECK,
 	S_PUT_EVENT, S_SOURCES, S_NOTES, S_TAGS, S_AR_FACTS, S_AR_INSERT,
 	S_AR_EVER, S_AR_DUE, S_AR_NEXT, S_AR_COUNT, S_AR_UPDATE, S_SNAP_INSERT,
-	S_AR_DONE, S_AR_RELEASE, S_AR_INFLIGHT, S_SRC_ARCHIVED, S_SNAPSHOTS, S_AR_QUEUE, S_COUNT
+	S_AR_DONE, S_AR_RELEASE, S_AR_INFLIGHT, S_SRC_ARCHIVED, S_SNAPSHOTS, S_AR_QUEUE,
+	S_SRC_JUDGED, S_PROOF, S_HAS_VERSION, S_PUT_VERSION, S_GET_VERSION,
+	S_GET_PROBE, S_PUT_PROBE, S_MONITOR, S_SET_MONITOR, S_EVENTS, S_CHECKS,
+	S_ALL_IDS, S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -39,30 +44,71 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_FIND_URL] = "SELECT id FROM sources WHERE url = ?1",
 	[S_FIND_ID] = "SELECT id FROM sources WHERE id = ?1",
 	[S_DUE] = "SELECT id, next_due, coalesce(interval_s, 0), fails, url, "
-	    "host, state FROM sources WHERE next_due <= ?1 AND "
+	    "host, state, coalesce(state_since, 0), coalesce(confirmed_at, 0), "
+	    "coalesce(run_first, 0), coalesce(run_since, 0), run_n, observed, "
+	    "text_hash, body_sha256, etag, last_modified, moved_to, reason "
+	    "FROM sources WHERE next_due <= ?1 AND "
 	    "(next_due, id) > (?2, ?3) ORDER BY next_due, id LIMIT ?4",
-	[S_DUE_ID] = "SELECT id, next_due, coalesce(interval_s, 0), fails, "
-	    "url, host, state FROM sources WHERE id = ?1",
+	[S_DUE_ID] = "SELECT id, next_due, coalesce(interval_s, 0), fails, url, "
+	    "host, state, coalesce(state_since, 0), coalesce(confirmed_at, 0), "
+	    "coalesce(run_first, 0), coalesce(run_since, 0), run_n, observed, "
+	    "text_hash, body_sha256, etag, last_modified, moved_to, reason "
+	    "FROM sources WHERE id = ?1",
 	[S_EARLIEST] = "SELECT min(next_due) FROM sources WHERE next_due > ?1",
 	[S_COUNT_DUE] = "SELECT count(*) FROM sources WHERE next_due <= ?1",
 	[S_PUT_CHECK] = "INSERT INTO checks (source_id, started_at, "
 	    "duration_ms, dns_ms, connect_ms, tls_ms, ttfb_ms, class, "
 	    "curl_code, error, http_status, final_url, redirects, hops, "
 	    "content_type, body_bytes, sha256, etag, last_modified, "
-	    "content_length, retry_after, ip) VALUES (?1, ?2, ?3, ?4, ?5, "
-	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-	    "?19, ?20, ?21, ?22)",
-	[S_UPDATE_SOURCE] = "UPDATE sources SET state = ?2, fails = ?3, "
-	    "next_due = ?4, last_check = ?5 WHERE id = ?1",
-	[S_PUT_EVENT] = "INSERT INTO events (source_id, at, from_state, "
-	    "to_state, class, check_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    "content_length, retry_after, ip, observed, why, text_hash) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+	[S_SRC_JUDGED] = "UPDATE sources SET state = ?2, state_since = ?3, "
+	    "confirmed_at = ?4, run_first = ?5, run_since = ?6, run_n = ?7, "
+	    "observed = ?8, reason = ?9, moved_to = ?10, text_hash = ?11, "
+	    "body_sha256 = ?12, etag = ?13, last_modified = ?14, "
+	    "last_change = coalesce(?15, last_change), fails = ?16, "
+	    "next_due = ?17, last_check = ?18 WHERE id = ?1",
+	[S_PUT_EVENT] = "INSERT INTO events (source_id, at, type, from_state, "
+	    "to_state, class, check_id, proof, change, similarity, "
+	    "from_version, to_version, detail) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	[S_PROOF] = "SELECT json_group_array(id) FROM (SELECT id FROM checks "
+	    "WHERE source_id = ?1 AND id >= ?2 AND observed IN ('fail', "
+	    "'soft404', 'parked') ORDER BY id)",
+	[S_HAS_VERSION] = "SELECT count(*) FROM versions WHERE hash = ?1",
+	[S_PUT_VERSION] = "INSERT OR IGNORE INTO versions (hash, title, text, "
+	    "size, first_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_GET_VERSION] = "SELECT title, text, size FROM versions WHERE "
+	    "hash = ?1",
+	[S_GET_PROBE] = "SELECT origin, url, probed_at, class, http_status, "
+	    "final_url, text_hash FROM probes WHERE origin = ?1",
+	[S_PUT_PROBE] = "INSERT OR REPLACE INTO probes (origin, url, probed_at, "
+	    "class, http_status, final_url, text_hash) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7)",
+	[S_MONITOR] = "SELECT state, since FROM monitor WHERE id = 1",
+	[S_SET_MONITOR] = "INSERT OR REPLACE INTO monitor (id, state, since, "
+	    "event_id) VALUES (1, ?1, ?2, ?3)",
+	[S_EVENTS] = "SELECT id, coalesce(source_id, 0), at, type, from_state, "
+	    "to_state, class, coalesce(check_id, 0), proof, change, similarity, "
+	    "from_version, to_version, detail FROM events WHERE (?1 = 0 AND "
+	    "source_id IS NULL) OR source_id = ?1 OR ?1 < 0 ORDER BY id",
+	[S_CHECKS] = "SELECT id, started_at + duration_ms, class, "
+	    "coalesce(http_status, 0), observed, why, text_hash, final_url, "
+	    "sha256, coalesce(body_bytes, 0), error FROM checks WHERE "
+	    "source_id = ?1 ORDER BY id DESC LIMIT ?2",
+	[S_ALL_IDS] = "SELECT id FROM sources WHERE ?1 IS NULL OR id IN "
+	    "(SELECT source_id FROM source_tags WHERE tag = ?1) ORDER BY id",
 	[S_SOURCES] = "SELECT s.id, s.url, coalesce((SELECT group_concat(tag, "
 	    "',') FROM (SELECT tag FROM source_tags WHERE source_id = s.id "
 	    "ORDER BY tag)), ''), s.state, s.note, s.added_at, s.next_due, "
 	    "s.fails, c.id, c.started_at, c.duration_ms, c.class, "
 	    "c.http_status, c.final_url, c.redirects, c.sha256, c.error, "
-	    "n.url, n.timestamp "
+	    "n.url, n.timestamp, coalesce(s.state_since, 0), "
+	    "coalesce(s.confirmed_at, 0), s.reason, s.moved_to, "
+	    "coalesce(e.at, 0), e.change, e.similarity "
 	    "FROM sources s LEFT JOIN checks c ON c.id = s.last_check "
+	    "LEFT JOIN events e ON e.id = s.last_change "
 	    "LEFT JOIN snapshots n ON n.id = (SELECT id FROM snapshots WHERE "
 	    "source_id = s.id ORDER BY timestamp DESC, id DESC LIMIT 1) "
 	    "WHERE (?1 IS NULL OR s.id IN (SELECT source_id FROM source_tags "
@@ -119,6 +165,10 @@ struct store {
 	sqlite3_stmt	*stmt[S_COUNT];
 	char		 err[512];
 	int		 busy;
+	z_stream	 zs;		/* reused: deflateInit allocates 256 KiB */
+	int		 zready;
+	Bytef		*zbuf;
+	size_t		 zcap;
 };
 
 static int
@@ -383,6 +433,9 @@ store_close(struct store *st)
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
+	if (st->zready)
+		deflateEnd(&st->zs);
+	free(st->zbuf);
 	free(st);
 }
 
@@ -517,6 +570,18 @@ due_rows(struct store *st, sqlite3_stmt *s,
 		r.url = col_text(s, 4);
 		r.host = col_text(s, 5);
 		r.state = col_text(s, 6);
+		r.since = sqlite3_column_int64(s, 7);
+		r.confirmed_at = sqlite3_column_int64(s, 8);
+		r.run_first = sqlite3_column_int64(s, 9);
+		r.run_since = sqlite3_column_int64(s, 10);
+		r.run_n = sqlite3_column_int(s, 11);
+		r.observed = col_text(s, 12);
+		r.text_hash = col_text(s, 13);
+		r.body_sha256 = col_text(s, 14);
+		r.etag = col_text(s, 15);
+		r.last_modified = col_text(s, 16);
+		r.moved_to = col_text(s, 17);
+		r.reason = col_text(s, 18);
 		cb(arg, &r);
 		n++;
 	}
@@ -576,8 +641,8 @@ store_count_due(struct store *st, int64_t now)
 }
 
 int
-store_put_result(struct store *st, const struct check_result *r,
-    const char *old_state, const char *new_state, int fails, int64_t next_due,
+store_put_check(struct store *st, const struct check_result *r,
+    const char *observed, const char *why, const char *text_hash,
     int64_t *check_id)
 {
 	sqlite3_stmt	*s;
@@ -608,31 +673,380 @@ store_put_result(struct store *st, const struct check_result *r,
 	bind_ms(s, 20, r->content_length);
 	bind_text(s, 21, r->retry_after);
 	bind_text(s, 22, r->ip[0] ? r->ip : NULL);
+	bind_text(s, 23, observed);
+	bind_text(s, 24, why && *why ? why : NULL);
+	bind_text(s, 25, text_hash && *text_hash ? text_hash : NULL);
 	if (step_done(st, s, "store check") == -1)
 		return -1;
 	*check_id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
 
-	if ((s = stmt(st, S_UPDATE_SOURCE)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, r->source_id);
-	bind_text(s, 2, new_state);
-	sqlite3_bind_int(s, 3, fails);
-	sqlite3_bind_int64(s, 4, next_due);
-	sqlite3_bind_int64(s, 5, *check_id);
-	if (step_done(st, s, "update source") == -1)
-		return -1;
+static void
+bind_nz(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (v != 0)
+		sqlite3_bind_int64(s, i, v);
+	else
+		sqlite3_bind_null(s, i);
+}
 
-	if (strcmp(old_state, new_state) == 0)
+static void
+bind_str(sqlite3_stmt *s, int i, const char *v)
+{
+	bind_text(s, i, v && *v ? v : NULL);
+}
+
+int
+store_judged(struct store *st, const struct source_judged *u)
+{
+	sqlite3_stmt *s = stmt(st, S_SRC_JUDGED);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, u->id);
+	bind_text(s, 2, u->state);
+	bind_nz(s, 3, u->since);
+	bind_nz(s, 4, u->confirmed_at);
+	bind_nz(s, 5, u->run_first);
+	bind_nz(s, 6, u->run_since);
+	sqlite3_bind_int(s, 7, u->run_n);
+	bind_str(s, 8, u->observed);
+	bind_str(s, 9, u->reason);
+	bind_str(s, 10, u->moved_to);
+	bind_str(s, 11, u->text_hash);
+	bind_str(s, 12, u->body_sha256);
+	bind_str(s, 13, u->etag);
+	bind_str(s, 14, u->last_modified);
+	bind_nz(s, 15, u->last_change);
+	sqlite3_bind_int(s, 16, u->fails);
+	sqlite3_bind_int64(s, 17, u->next_due);
+	sqlite3_bind_int64(s, 18, u->last_check);
+	return step_done(st, s, "update source");
+}
+
+int
+store_put_event(struct store *st, const struct event *e, int64_t *id)
+{
+	sqlite3_stmt *s = stmt(st, S_PUT_EVENT);
+
+	if (s == NULL)
+		return -1;
+	bind_nz(s, 1, e->source_id);
+	sqlite3_bind_int64(s, 2, e->at);
+	bind_text(s, 3, e->type);
+	bind_text(s, 4, e->from);
+	bind_text(s, 5, e->to);
+	bind_text(s, 6, e->cls);
+	bind_nz(s, 7, e->check_id);
+	bind_text(s, 8, e->proof);
+	bind_text(s, 9, e->change);
+	if (e->similarity >= 0)
+		sqlite3_bind_double(s, 10, e->similarity);
+	bind_text(s, 11, e->from_version);
+	bind_text(s, 12, e->to_version);
+	bind_text(s, 13, e->detail);
+	if (step_done(st, s, "store event") == -1)
+		return -1;
+	if (id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+char *
+store_run_proof(struct store *st, int64_t source_id, int64_t first)
+{
+	sqlite3_stmt	*s = stmt(st, S_PROOF);
+	char		*v = NULL;
+
+	if (s == NULL)
+		return NULL;
+	sqlite3_bind_int64(s, 1, source_id);
+	sqlite3_bind_int64(s, 2, first);
+	if (sqlite3_step(s) == SQLITE_ROW && col_text(s, 0))
+		v = xstrdup(col_text(s, 0));
+	sqlite3_reset(s);
+	if (v == NULL)
+		fail(st, "read proof");
+	return v;
+}
+
+int
+store_has_version(struct store *st, const char *hash)
+{
+	sqlite3_stmt *s = stmt(st, S_HAS_VERSION);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, hash);
+	return (int)scalar(s, -1) > 0;
+}
+
+/*
+ * Compresses len bytes of text into st->zbuf (zlib format, fastest level:
+ * most of the gain on text, at a fraction of the time).  Returns the
+ * compressed size, or 0 on error.
+ */
+static size_t
+deflate_text(struct store *st, const char *text, size_t len)
+{
+	size_t bound;
+
+	if (!st->zready) {
+		memset(&st->zs, 0, sizeof(st->zs));
+		if (deflateInit(&st->zs, Z_BEST_SPEED) != Z_OK)
+			return 0;
+		st->zready = 1;
+	} else if (deflateReset(&st->zs) != Z_OK)
 		return 0;
-	if ((s = stmt(st, S_PUT_EVENT)) == NULL)
+	bound = deflateBound(&st->zs, (uLong)len);
+	if (bound > st->zcap) {
+		st->zcap = bound;
+		st->zbuf = xrealloc(st->zbuf, st->zcap);
+	}
+	st->zs.next_in = (Bytef *)(uintptr_t)text;
+	st->zs.avail_in = (uInt)len;
+	st->zs.next_out = st->zbuf;
+	st->zs.avail_out = (uInt)st->zcap;
+	if (deflate(&st->zs, Z_FINISH) != Z_STREAM_END)
+		return 0;
+	return st->zcap - st->zs.avail_out;
+}
+
+int
+store_put_version(struct store *st, const char *hash, const char *title,
+    const char *text, size_t len, int64_t now)
+{
+	sqlite3_stmt	*s = stmt(st, S_PUT_VERSION);
+	size_t		 zlen;
+
+	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, r->source_id);
-	sqlite3_bind_int64(s, 2, r->started_at + r->duration_ms);
-	bind_text(s, 3, old_state);
-	bind_text(s, 4, new_state);
-	bind_text(s, 5, cls);
-	sqlite3_bind_int64(s, 6, *check_id);
-	return step_done(st, s, "store event");
+	if ((zlen = deflate_text(st, text, len)) == 0) {
+		snprintf(st->err, sizeof(st->err), "cannot compress text");
+		return -1;
+	}
+	bind_text(s, 1, hash);
+	bind_text(s, 2, title ? title : "");
+	sqlite3_bind_blob(s, 3, st->zbuf, (int)zlen, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (int64_t)len);
+	sqlite3_bind_int64(s, 5, now);
+	return step_done(st, s, "store text version");
+}
+
+int
+store_get_version(struct store *st, const char *hash, char **title,
+    char **text, size_t *len)
+{
+	sqlite3_stmt	*s = stmt(st, S_GET_VERSION);
+	const void	*z;
+	uLongf		 n;
+	int		 zlen, rc;
+
+	*title = *text = NULL;
+	*len = 0;
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, hash);
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return rc == SQLITE_DONE ? 0 : fail(st, "read text version");
+	}
+	n = (uLongf)sqlite3_column_int64(s, 2);
+	z = sqlite3_column_blob(s, 1);
+	zlen = sqlite3_column_bytes(s, 1);
+	*text = xmalloc(n + 1);
+	if (uncompress((Bytef *)*text, &n, z, (uLong)zlen) != Z_OK) {
+		sqlite3_reset(s);
+		free(*text);
+		*text = NULL;
+		snprintf(st->err, sizeof(st->err), "text version %.16s is "
+		    "damaged", hash);
+		return -1;
+	}
+	(*text)[n] = '\0';
+	*len = n;
+	*title = xstrdup(col_text(s, 0) ? col_text(s, 0) : "");
+	sqlite3_reset(s);
+	return 1;
+}
+
+int
+store_get_probe(struct store *st, const char *origin,
+    void (*cb)(void *, const struct probe_row *), void *arg)
+{
+	sqlite3_stmt		*s = stmt(st, S_GET_PROBE);
+	struct probe_row	 r;
+	int			 rc;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, origin);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r.origin = col_text(s, 0);
+		r.url = col_text(s, 1);
+		r.probed_at = sqlite3_column_int64(s, 2);
+		r.cls = col_text(s, 3);
+		r.http_status = sqlite3_column_int(s, 4);
+		r.final_url = col_text(s, 5);
+		r.text_hash = col_text(s, 6);
+		cb(arg, &r);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "read probe");
+	return rc == SQLITE_ROW;
+}
+
+int
+store_put_probe(struct store *st, const struct probe_row *r)
+{
+	sqlite3_stmt *s = stmt(st, S_PUT_PROBE);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, r->origin);
+	bind_text(s, 2, r->url);
+	sqlite3_bind_int64(s, 3, r->probed_at);
+	bind_text(s, 4, r->cls);
+	if (r->http_status > 0)
+		sqlite3_bind_int64(s, 5, r->http_status);
+	bind_text(s, 6, r->final_url);
+	bind_str(s, 7, r->text_hash);
+	return step_done(st, s, "store probe");
+}
+
+int
+store_monitor(struct store *st, char *state, size_t len, int64_t *since)
+{
+	sqlite3_stmt	*s = stmt(st, S_MONITOR);
+	int		 rc;
+
+	snprintf(state, len, "online");
+	*since = 0;
+	if (s == NULL)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		snprintf(state, len, "%s", col_text(s, 0));
+		*since = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "read monitor state");
+	return 0;
+}
+
+int
+store_set_monitor(struct store *st, const char *state, int64_t since,
+    int64_t event_id)
+{
+	sqlite3_stmt *s = stmt(st, S_SET_MONITOR);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, state);
+	sqlite3_bind_int64(s, 2, since);
+	bind_nz(s, 3, event_id);
+	return step_done(st, s, "store monitor state");
+}
+
+int
+store_events(struct store *st, int64_t source_id,
+    void (*cb)(void *, const struct event_row *), void *arg)
+{
+	sqlite3_stmt		*s = stmt(st, S_EVENTS);
+	struct event_row	 e;
+	int			 n = 0, rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, source_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		e.id = sqlite3_column_int64(s, 0);
+		e.source_id = sqlite3_column_int64(s, 1);
+		e.at = sqlite3_column_int64(s, 2);
+		e.type = col_text(s, 3);
+		e.from = col_text(s, 4);
+		e.to = col_text(s, 5);
+		e.cls = col_text(s, 6);
+		e.check_id = sqlite3_column_int64(s, 7);
+		e.proof = col_text(s, 8);
+		e.change = col_text(s, 9);
+		e.similarity = sqlite3_column_type(s, 10) == SQLITE_NULL ? -1 :
+		    sqlite3_column_double(s, 10);
+		e.from_version = col_text(s, 11);
+		e.to_version = col_text(s, 12);
+		e.detail = col_text(s, 13);
+		cb(arg, &e);
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, "read events");
+	return n;
+}
+
+int
+store_checks(struct store *st, int64_t source_id, int limit,
+    void (*cb)(void *, const struct check_row *), void *arg)
+{
+	sqlite3_stmt		*s = stmt(st, S_CHECKS);
+	struct check_row	 c;
+	int			 n = 0, rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, source_id);
+	sqlite3_bind_int(s, 2, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		c.id = sqlite3_column_int64(s, 0);
+		c.at = sqlite3_column_int64(s, 1);
+		c.cls = col_text(s, 2);
+		c.http_status = sqlite3_column_int(s, 3);
+		c.observed = col_text(s, 4);
+		c.why = col_text(s, 5);
+		c.text_hash = col_text(s, 6);
+		c.final_url = col_text(s, 7);
+		c.sha256 = col_text(s, 8);
+		c.body_bytes = sqlite3_column_int64(s, 9);
+		c.error = col_text(s, 10);
+		cb(arg, &c);
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, "read checks");
+	return n;
+}
+
+int
+store_source_ids(struct store *st, const char *tag, int64_t **ids,
+    size_t *n)
+{
+	sqlite3_stmt	*s = stmt(st, S_ALL_IDS);
+	size_t		 cap = 0;
+	int		 rc;
+
+	*ids = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, tag);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			*ids = xrealloc(*ids, cap * sizeof(**ids));
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return fail(st, "list sources");
+	}
+	return 0;
 }
 
 int
@@ -670,6 +1084,14 @@ store_sources(struct store *st, const char *tag, int64_t id,
 		}
 		r.snap_url = col_text(s, 17);
 		r.snap_ts = col_text(s, 18);
+		r.state_since = sqlite3_column_int64(s, 19);
+		r.confirmed_at = sqlite3_column_int64(s, 20);
+		r.reason = col_text(s, 21);
+		r.moved_to = col_text(s, 22);
+		r.change_at = sqlite3_column_int64(s, 23);
+		r.change = col_text(s, 24);
+		r.similarity = sqlite3_column_type(s, 25) == SQLITE_NULL ? -1 :
+		    sqlite3_column_double(s, 25);
 		cb(arg, &r);
 		n++;
 	}

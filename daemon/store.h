@@ -59,6 +59,16 @@ struct due_row {
 	const char	*url;		/* borrowed for the callback */
 	const char	*host;
 	const char	*state;
+	/* the judgement record (verdict.h) and what the last check saw */
+	int64_t		 since, confirmed_at, run_first, run_since;
+	int		 run_n;
+	const char	*observed;	/* the fields below may be NULL */
+	const char	*text_hash;
+	const char	*body_sha256;
+	const char	*etag;
+	const char	*last_modified;
+	const char	*moved_to;
+	const char	*reason;
 };
 /*
  * Calls cb for at most limit sources due at or before now whose
@@ -78,13 +88,100 @@ int64_t	store_next_due_after(struct store *, int64_t after);
 int64_t	store_count_due(struct store *, int64_t now);
 
 /*
- * Records one check (inside a transaction): inserts it, moves the source
- * to new_state with fails and next_due, and logs an event when the state
- * changed.  *check_id receives the new row's id.
+ * Records one check (inside a transaction) with what it was judged to show
+ * (observed, why) and its text version (may be NULL).  *check_id receives
+ * the new row's id.
  */
-int	store_put_result(struct store *, const struct check_result *,
-	    const char *old_state, const char *new_state, int fails,
-	    int64_t next_due, int64_t *check_id);
+int	store_put_check(struct store *, const struct check_result *,
+	    const char *observed, const char *why, const char *text_hash,
+	    int64_t *check_id);
+
+/* A source's judgement after a check; 0 or NULL store NULL. */
+struct source_judged {
+	int64_t		 id;
+	const char	*state;
+	int64_t		 since, confirmed_at, run_first, run_since;
+	int		 run_n;
+	const char	*observed, *reason, *moved_to;
+	const char	*text_hash, *body_sha256, *etag, *last_modified;
+	int64_t		 last_change;	/* 0: keep */
+	int		 fails;
+	int64_t		 next_due, last_check;
+};
+int	store_judged(struct store *, const struct source_judged *);
+
+/* An event; NULL or 0 fields are stored as NULL, similarity < 0 too. */
+struct event {
+	int64_t		 source_id;	/* 0: the monitor's own */
+	int64_t		 at;
+	const char	*type;		/* state, changed, monitor_offline,
+					   monitor_online */
+	const char	*from, *to, *cls;
+	int64_t		 check_id;
+	const char	*proof;		/* JSON array of check ids */
+	const char	*change;	/* minor or substantial */
+	double		 similarity;
+	const char	*from_version, *to_version, *detail;
+};
+int	store_put_event(struct store *, const struct event *, int64_t *id);
+/*
+ * The ids of a source's checks from check first on that count toward rot,
+ * as a JSON array (malloc'd), or NULL on error.
+ */
+char	*store_run_proof(struct store *, int64_t source_id, int64_t first);
+
+/* Text versions (zlib-compressed in the database). */
+int	store_has_version(struct store *, const char *hash);	/* 1, 0, -1 */
+int	store_put_version(struct store *, const char *hash, const char *title,
+	    const char *text, size_t len, int64_t now);
+/* 1 with malloc'd *title and *text, 0 if there is none, -1 on error. */
+int	store_get_version(struct store *, const char *hash, char **title,
+	    char **text, size_t *len);
+
+/* A site's answer to a random URL that cannot exist. */
+struct probe_row {
+	const char	*origin;	/* scheme://host:port */
+	const char	*url;
+	int64_t		 probed_at;
+	const char	*cls;
+	long		 http_status;
+	const char	*final_url;
+	const char	*text_hash;	/* may be NULL */
+};
+/* Calls cb with the origin's probe if there is one: returns 1, 0 or -1. */
+int	store_get_probe(struct store *, const char *origin,
+	    void (*cb)(void *, const struct probe_row *), void *arg);
+int	store_put_probe(struct store *, const struct probe_row *);
+
+/* The monitor's health: "online" (also when never recorded) or "offline". */
+int	store_monitor(struct store *, char *state, size_t len, int64_t *since);
+int	store_set_monitor(struct store *, const char *state, int64_t since,
+	    int64_t event_id);
+
+struct event_row {
+	int64_t		 id, source_id, at, check_id;
+	const char	*type, *from, *to, *cls, *proof, *change;
+	double		 similarity;	/* < 0: none */
+	const char	*from_version, *to_version, *detail;
+};
+/* Calls cb for each event of a source (0: the monitor's, -1: all), oldest
+ * first. */
+int	store_events(struct store *, int64_t source_id,
+	    void (*cb)(void *, const struct event_row *), void *arg);
+
+struct check_row {
+	int64_t		 id, at, body_bytes;
+	const char	*cls;
+	long		 http_status;
+	const char	*observed, *why, *text_hash, *final_url, *sha256;
+	const char	*error;
+};
+/* Calls cb for the newest limit checks of a source, newest first. */
+int	store_checks(struct store *, int64_t source_id, int limit,
+	    void (*cb)(void *, const struct check_row *), void *arg);
+/* The ids of every source (with tag, if not NULL), malloc'd. */
+int	store_source_ids(struct store *, const char *tag, int64_t **ids,
+	    size_t *n);
 
 struct source_row {
 	int64_t		 id;
@@ -104,6 +201,13 @@ struct source_row {
 	const char	*error;		/* may be NULL */
 	const char	*snap_url;	/* latest snapshot, may be NULL */
 	const char	*snap_ts;
+	int64_t		 state_since;	/* 0: unknown */
+	int64_t		 confirmed_at;	/* 0: not confirmed */
+	const char	*reason;	/* may be NULL */
+	const char	*moved_to;	/* may be NULL */
+	int64_t		 change_at;	/* latest content change; 0: none */
+	const char	*change;
+	double		 similarity;	/* < 0: none */
 };
 /*
  * Calls cb for every source (only those tagged tag, if not NULL; only id,

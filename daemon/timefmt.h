@@ -14,5 +14,11 @@ int64_t	wall_ms(void);
 void	ts14(int64_t ms, char buf[15]);
 /* RFC 3339 UTC with milliseconds: "2026-12-01T10:00:00.123Z". */
 void	rfc3339_ms(int64_t ms, char *buf, size_t len);
+/*
+ * Parses a time given on the command line: "2026-11-01",
+ * "2026-11-01T10:30[:00][Z]" (UTC), or an age such as "7d", "12h", "30m",
+ * "2w" (that long before now).  Returns 0, or -1 if it is none of these.
+ */
+int	parse_time(const char *, int64_t now, int64_t *out);
 
 #endif

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+struct text_doc;
+
 /*
  * The outcome class of one check.  The names are stored in checks.class and
  * printed by the CLI; they never change once released.
@@ -15,7 +17,7 @@ enum check_class {
 	CC_OK,			/* 2xx with no redirect */
 	CC_REDIRECT,		/* 2xx after redirects */
 	CC_NOT_FOUND,		/* 404, 410 */
-	CC_BLOCKED,		/* 401, 403, 429, 451 */
+	CC_BLOCKED,		/* 401, 403, 407, 429, 451 */
 	CC_CLIENT_ERROR,	/* other 4xx */
 	CC_SERVER_ERROR,	/* 5xx */
 	CC_BAD_RESPONSE,	/* not a usable HTTP reply */
@@ -31,14 +33,9 @@ enum check_class {
 	CC_BAD_SCHEME,
 	CC_INVALID_URL,
 	CC_LOCAL_ERROR,		/* our side; never evidence of rot */
+	CC_NOT_MODIFIED,	/* 304 to a conditional request */
 	CC_COUNT
 };
-
-/* Source states, derived from the latest check class. */
-#define STATE_NEW	"new"	/* never checked */
-#define STATE_UP	"up"	/* ok or redirect */
-#define STATE_DOWN	"down"	/* any failing class */
-#define STATE_ERROR	"error"	/* could not be checked (local_error) */
 
 struct check_result {
 	int64_t		 source_id;
@@ -60,6 +57,8 @@ struct check_result {
 	int64_t		 content_length;	/* -1: not declared */
 	char		*retry_after;
 	char		 ip[64];
+	long		 first_status;	/* of the first response; 0: none */
+	struct text_doc	*doc;		/* the body's text; NULL: none */
 };
 
 #endif

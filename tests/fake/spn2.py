@@ -71,9 +71,10 @@ to a CDX query or a resubmit of its URL, give "max_concurrent".  Request
 bodies are never written to stdout or stderr; they are served by /__stats
 only.
 
-Role "web" (--role web): a recording web server: every GET/HEAD answers 200
-text/html, every other method 200 text/plain, and every request (with its
-headers and body) is listed by GET /__stats.
+Role "web" (--role web): a recording web server: GET/HEAD of /ok (any
+query) answers 200 text/html, of any other path 404 (a real site's answer
+to a page that does not exist), every other method 200 text/plain, and
+every request (with its headers and body) is listed by GET /__stats.
 
 Python 3.11, standard library only.  The server exits by itself after
 --lifetime seconds.
@@ -95,6 +96,8 @@ import urllib.parse
 HOST = "127.0.0.1"
 WEB_BODY = (b"<!doctype html>\n<html><head><title>rotwatch archive test page"
             b"</title></head>\n<body><p>Archive me.</p></body></html>\n")
+NOT_FOUND_HTML = (b"<!doctype html>\n<html><head><title>404 Not Found</title>"
+                  b"</head><body><h1>Not Found</h1></body></html>\n")
 LOGIN_HTML = (b"<!DOCTYPE html>\n<html><head><title>Wayback Machine</title>"
               b"</head><body><p>You need to be logged in to use Save Page "
               b"Now.</p></body></html>\n")
@@ -315,6 +318,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.record(body)
         if self.server.role == "web":
             if self.command in ("GET", "HEAD"):
+                if path != "/ok":
+                    return self.send(404, NOT_FOUND_HTML,
+                                     "text/html; charset=utf-8")
                 return self.send(200, WEB_BODY, "text/html; charset=utf-8")
             return self.send(200, b"ok\n", "text/plain")
         return self.spn2(path, body)

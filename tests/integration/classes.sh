@@ -145,13 +145,23 @@ for p in /chunked-huge /cl-huge /gzip-bomb '/gzip-bomb?mib=64'; do
 	assert_le "body_bytes of $p at most max_body + 64 KiB" $((1048576 + 65536)) "$bb"
 done
 
-# States follow the classes.
-assert_eq "state of the ok/redirect sources" up \
+# States follow the classes: one failure is only suspect; a refusal is
+# blocked at once; a 301 to another page is moved.
+assert_eq "state of the ok/redirect sources" "alive moved" \
+	"$(q "SELECT group_concat(state, ' ') FROM (SELECT DISTINCT state FROM
+	      sources WHERE id IN (SELECT source_id FROM checks WHERE class IN
+	      ('ok','redirect')) ORDER BY state)")"
+assert_eq "moved: the 301, and the 302 -> 301 -> 301 chain, to another page" \
+	"$B/chain>$B/ok $B/redirect>$B/ok" \
+	"$(q "SELECT group_concat(x, ' ') FROM (SELECT url || '>' || moved_to
+	      AS x FROM sources WHERE state = 'moved' ORDER BY url)")"
+assert_eq "state of the failing sources" suspect \
 	"$(q "SELECT DISTINCT state FROM sources WHERE id IN
-	      (SELECT source_id FROM checks WHERE class IN ('ok','redirect'))")"
-assert_eq "state of the failing sources" down \
+	      (SELECT source_id FROM checks WHERE class NOT IN ('ok','redirect',
+	      'local_error','blocked'))")"
+assert_eq "state of the refusing sources" blocked \
 	"$(q "SELECT DISTINCT state FROM sources WHERE id IN
-	      (SELECT source_id FROM checks WHERE class NOT IN ('ok','redirect','local_error'))")"
+	      (SELECT source_id FROM checks WHERE class = 'blocked')")"
 assert_eq "sources.last_check is their latest check" "" \
 	"$(q 'SELECT id FROM sources s WHERE last_check IS NOT
 	      (SELECT max(id) FROM checks WHERE source_id = s.id)')"
@@ -161,8 +171,9 @@ assert_eq "one event per source: new -> its state, with its check and class" "$N
 	      WHERE e.from_state = 'new' AND e.to_state = s.state
 	      AND e.check_id = s.last_check AND e.class = c.class")"
 assert_eq "no other events" "$NSRC" "$(q 'SELECT count(*) FROM events')"
-assert_eq "failures counted: 1 for down sources, 0 for up ones" "" \
-	"$(q "SELECT url FROM sources WHERE fails != (state = 'down')")"
+assert_eq "failures counted: 1 for failing sources, 0 for alive ones" "" \
+	"$(q "SELECT url FROM sources WHERE fails !=
+	      (state IN ('suspect', 'blocked'))")"
 assert_eq "every check is timed (started_at, duration_ms >= 0)" 0 \
 	"$(q 'SELECT count(*) FROM checks WHERE started_at IS NULL
 	      OR duration_ms IS NULL OR duration_ms < 0')"
@@ -206,11 +217,11 @@ if not ok:
 else:
     c = ok[0].get("last_check") or {}
     if (ok[0].get("state"), c.get("class"), c.get("http_status"),
-            c.get("sha256"), c.get("redirects")) != ("up", "ok", 200, sha, 0):
+            c.get("sha256"), c.get("redirects")) != ("alive", "ok", 200, sha, 0):
         errs.append(f"/ok element: {ok[0]!r}")
 nf = [e for e in data if e.get("url") == base + "/notfound"]
 if not nf or (nf[0].get("state"), (nf[0].get("last_check") or {}).get("class")) \
-        != ("down", "not_found"):
+        != ("suspect", "not_found"):
     errs.append(f"/notfound element: {nf!r}")
 print("; ".join(errs[:10]) if errs else "fine")
 EOF

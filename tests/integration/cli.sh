@@ -94,6 +94,29 @@ config_case "line that is not key = value" 6 "$head
 just some words"
 config_case "key given twice" 6 "$head
 timeout = 9s"
+config_case "bad ignore regular expression" 7 "$head
+[content]
+ignore = (unclosed"
+config_case "similarity over 100%" 7 "$head
+[content]
+minor_similarity = 150%"
+config_case "zero confirmation checks" 7 "$head
+[verdict]
+confirm_checks = 0"
+
+# a bad parked-domain signature file: its own FILE:LINE, the config refused
+printf '# mine\nhost sedo.example\nbogus value\n' >"$T/bad/parked.txt"
+f="$T/bad/parked.conf"
+printf '%s\n' "$head" "[verdict]" "parked_file = $T/bad/parked.txt" >"$f"
+before=$(dump)
+err=$("${RW[@]}" -c "$f" add https://config.example.org/x 2>&1 >/dev/null)
+assert_rc "bad parked_file line: add refused" 78 $?
+assert_contains "bad parked_file line: names its FILE:LINE" "$T/bad/parked.txt:3" "$err"
+assert_eq "bad parked_file line: database unchanged" "$before" "$(dump)"
+printf '%s\n' "$head" "[verdict]" "parked_file = $T/bad/none.txt" >"$f"
+err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
+assert_rc "missing parked_file: config-check" 78 $?
+assert_contains "missing parked_file: names the file" "$T/bad/none.txt" "$err"
 
 # every error in a file is reported, each with its line
 f="$T/bad/two-errors.conf"
@@ -258,6 +281,25 @@ assert_eq "second import of the endnotes" "0 added, 19 already present, 1 reject
 assert_eq "second import: notes unchanged" "$notes_before" \
 	"$(sqlite3 -batch -cmd '.mode quote' "$DB" 'SELECT * FROM source_notes ORDER BY source_id, note')"
 assert_eq "second import: sources unchanged" "$src_before" \
+	"$(sqlite3 -batch -cmd '.mode quote' "$DB" 'SELECT * FROM sources ORDER BY id')"
+
+# history and diff: bad input is named, nothing is changed
+err=$(rw diff "$MIJ" --from yesterdayish 2>&1 >/dev/null)
+assert_rc "diff --from with a bad time" 2 $?
+assert_contains "diff --from: the bad value is named" '--from "yesterdayish"' "$err"
+err=$(rw diff "$MIJ" 2>&1 >/dev/null)
+assert_rc "diff of a source never checked" 1 $?
+assert_contains "diff: says there is no text version yet" "no text version" "$err"
+err=$(rw history https://nowhere.example/none 2>&1 >/dev/null)
+assert_rc "history of an unknown source" 1 $?
+assert_contains "history: names the unknown source" "no source 'https://nowhere.example/none'" "$err"
+out=$(rw history "$MIJ" --format json 2>&1)
+assert_rc "history of a new source" 0 $?
+assert_eq "history of a new source: no events, no checks" "new 0 0" \
+	"$(printf '%s' "$out" | "$PY" -c 'import json,sys; h=json.load(sys.stdin); print(h["state"], len(h["events"]), len(h["checks"]))' 2>&1)"
+err=$(rw check --all https://x.example/ 2>&1 >/dev/null)
+assert_rc "check with both URLs and --all" 2 $?
+assert_eq "sources unchanged by the refused commands" "$src_before" \
 	"$(sqlite3 -batch -cmd '.mode quote' "$DB" 'SELECT * FROM sources ORDER BY id')"
 
 finish

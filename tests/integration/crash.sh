@@ -68,7 +68,8 @@ for k in $(seq 1 "$KILLS"); do
 	         (SELECT max(id) FROM checks WHERE source_id = s.id)')
 	[ "$bad" = 0 ] || fail "kill $k: $bad sources whose last_check is not their latest check"
 	bad=$(q "SELECT count(*) FROM sources s JOIN checks c ON c.id = s.last_check
-	         WHERE (c.class IN ('ok','redirect')) != (s.state = 'up')")
+	         WHERE (c.class IN ('ok','redirect')) !=
+	         (s.state IN ('alive', 'moved'))")
 	[ "$bad" = 0 ] || fail "kill $k: $bad sources whose state disagrees with their latest check"
 	bad=$(q 'SELECT count(*) FROM checks WHERE source_id NOT IN (SELECT id FROM sources)')
 	[ "$bad" = 0 ] || fail "kill $k: $bad checks of unknown sources"

@@ -44,7 +44,7 @@ assert_between "the 2 s source was checked once per 2 s ($n times in $(($(now_ms
 assert_eq "the checks are stored, one per request received" \
 	"$(($(hits la-base) + $(hits la-new) + $(hits la-fast)))" \
 	"$(q 'SELECT count(*) FROM checks')"
-assert_eq "the live-added source is up" up \
+assert_eq "the live-added source is alive" alive \
 	"$(q "SELECT state FROM sources WHERE url = '$B/count/la-new'")"
 
 kill -TERM "$DPID"

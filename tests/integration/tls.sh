@@ -122,7 +122,7 @@ assert_match "WRONG: the error is about the host name" \
 	'[Nn]ame|[Hh]ost|[Ss]ubject|match' "$(latest error "$WRONG")"
 assert_match "SELF: the error is about trust in the certificate" \
 	'[Ss]elf.signed|issuer|[Vv]erif|[Cc]ertificate' "$(latest error "$SELF")"
-assert_eq "tls_error sources are down" "down down down down" \
+assert_eq "tls_error sources are suspect (one failure)" "suspect suspect suspect suspect" \
 	"$(for v in WRONG EXPIRED SELF PLAIN; do q "SELECT state FROM sources WHERE url = $(sql_str "${!v}")"; done | xargs)"
 
 # the plain server was contacted (it got a ClientHello, not HTTP)

@@ -28,13 +28,14 @@ TEST(http_statuses)
 	T_EQ_STR(check_class_names[cl(CURLE_OK, 403, 0, 0, 0, 1)], "blocked");
 	T_EQ_STR(check_class_names[cl(CURLE_OK, 429, 0, 0, 0, 1)], "blocked");
 	T_EQ_STR(check_class_names[cl(CURLE_OK, 451, 0, 0, 0, 1)], "blocked");
+	T_EQ_STR(check_class_names[cl(CURLE_OK, 407, 0, 0, 0, 1)], "blocked");
 	T_EQ_STR(check_class_names[cl(CURLE_OK, 418, 0, 0, 0, 1)],
 	    "client_error");
 	T_EQ_STR(check_class_names[cl(CURLE_OK, 500, 0, 0, 0, 1)],
 	    "server_error");
 	T_EQ_STR(check_class_names[cl(CURLE_OK, 503, 0, 0, 0, 1)],
 	    "server_error");
-	T_EQ_STR(check_class_names[cl(CURLE_OK, 304, 0, 0, 0, 1)],
+	T_EQ_STR(check_class_names[cl(CURLE_OK, 302, 0, 0, 0, 1)],
 	    "bad_response");
 }
 
@@ -96,10 +97,15 @@ TEST(dns_and_states)
 {
 	T_EQ_STR(check_class_names[classify_dns(1)], "dns_nxdomain");
 	T_EQ_STR(check_class_names[classify_dns(0)], "dns_failure");
-	T_EQ_STR(class_state(CC_OK), "up");
-	T_EQ_STR(class_state(CC_REDIRECT), "up");
-	T_EQ_STR(class_state(CC_NOT_FOUND), "down");
-	T_EQ_STR(class_state(CC_LOCAL_ERROR), "error");
+	T_EQ_INT(class_network(CC_OK), 0);
+	T_EQ_INT(class_network(CC_NOT_FOUND), 0);
+	T_EQ_INT(class_network(CC_TIMEOUT), 0);
+	T_EQ_INT(class_network(CC_DNS_FAILURE), 1);
+	T_EQ_INT(class_network(CC_DNS_NXDOMAIN), 1);
+	T_EQ_INT(class_network(CC_CONNECT_REFUSED), 1);
+	T_EQ_INT(class_network(CC_LOCAL_ERROR), 1);
+	T_EQ_STR(check_class_names[cl(CURLE_OK, 304, 0, 0, 0, 1)],
+	    "not_modified");
 	for (int i = 0; i < CC_COUNT; i++) {
 		T_ASSERT(check_class_names[i] != NULL);
 		T_EQ_INT(class_parse(check_class_names[i]), i);

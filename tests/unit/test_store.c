@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "schema.h"
 #include "store.h"
 #include "t.h"
 
@@ -69,7 +70,7 @@ TEST(schema_pragmas_and_reopen)
 	store_close(st);
 	T_ASSERT((st = open_db()) != NULL);	/* migrations run once */
 	store_close(st);
-	T_EQ_INT(scalar("PRAGMA user_version"), 2);
+	T_EQ_INT(scalar("PRAGMA user_version"), 3);
 	T_EQ_INT(scalar("PRAGMA application_id"), 0x726f7477);
 	T_EQ_INT(scalar("SELECT count(*) FROM pragma_journal_mode WHERE "
 	    "journal_mode = 'wal'"), 1);
@@ -140,11 +141,16 @@ TEST(add_dedup_and_due_cursor)
 	cleanup();
 }
 
-TEST(results_move_state_and_log_events)
+TEST(checks_judgements_and_events)
 {
 	struct store		*st;
 	struct check_result	 r;
-	int64_t			 id, cid;
+	struct source_judged	 u;
+	struct event		 e;
+	int64_t			 id, c1, c2, c3, eid;
+	char			*proof, *title, *text, big[100001], mon[16];
+	size_t			 len;
+	int64_t			 since;
 
 	fresh();
 	T_ASSERT((st = open_db()) != NULL);
@@ -162,22 +168,129 @@ TEST(results_move_state_and_log_events)
 	r.content_length = -1;
 	snprintf(r.sha256, sizeof(r.sha256), "%064d", 0);
 	T_EQ_INT(store_begin(st), 0);
-	T_EQ_INT(store_put_result(st, &r, "new", "up", 0, 5000, &cid), 0);
+	T_EQ_INT(store_put_check(st, &r, "alive", "HTTP 200", "h1", &c1), 0);
 	r.cls = CC_NOT_FOUND;
 	r.http_status = 404;
 	r.sha256[0] = '\0';
-	T_EQ_INT(store_put_result(st, &r, "up", "down", 1, 6000, &cid), 0);
-	T_EQ_INT(store_put_result(st, &r, "down", "down", 2, 7000, &cid), 0);
+	T_EQ_INT(store_put_check(st, &r, "fail", "not_found", NULL, &c2), 0);
+	r.cls = CC_LOCAL_ERROR;
+	T_EQ_INT(store_put_check(st, &r, "local", NULL, NULL, &c3), 0);
+	r.cls = CC_NOT_FOUND;
+	T_EQ_INT(store_put_check(st, &r, "fail", "not_found", NULL, &c3), 0);
+	/* The proof of a run: its failing checks, not the local error. */
+	proof = store_run_proof(st, id, c2);
+	T_ASSERT(proof != NULL);
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "[%lld,%lld]", (long long)c2,
+		    (long long)c3);
+		T_EQ_STR(proof, want);
+	}
+	free(proof);
+	memset(&u, 0, sizeof(u));
+	u.id = id;
+	u.state = "dead";
+	u.since = u.confirmed_at = 15;
+	u.run_first = c2;
+	u.run_since = 12;
+	u.run_n = 2;
+	u.observed = "fail";
+	u.reason = "not_found (HTTP 404)";
+	u.fails = 2;
+	u.next_due = 7000;
+	u.last_check = c3;
+	T_EQ_INT(store_judged(st, &u), 0);
+	memset(&e, 0, sizeof(e));
+	e.source_id = id;
+	e.at = 15;
+	e.type = "state";
+	e.from = "suspect";
+	e.to = "dead";
+	e.check_id = c3;
+	e.proof = "[2,4]";
+	e.similarity = -1;
+	T_EQ_INT(store_put_event(st, &e, &eid), 0);
+	memset(&e, 0, sizeof(e));
+	e.at = 20;
+	e.type = "monitor_offline";
+	e.similarity = -1;
+	T_EQ_INT(store_put_event(st, &e, &eid), 0);
+	T_EQ_INT(store_set_monitor(st, "offline", 20, eid), 0);
 	T_EQ_INT(store_commit(st), 0);
-	T_EQ_INT(scalar("SELECT count(*) FROM checks"), 3);
-	T_EQ_INT(scalar("SELECT count(*) FROM events"), 2);
-	T_EQ_INT(scalar("SELECT count(*) FROM events WHERE from_state = 'up' "
-	    "AND to_state = 'down' AND class = 'not_found'"), 1);
-	T_EQ_INT(scalar("SELECT fails FROM sources"), 2);
-	T_EQ_INT(scalar("SELECT next_due FROM sources"), 7000);
-	T_EQ_INT(scalar("SELECT last_check FROM sources"), cid);
-	T_EQ_INT(scalar("SELECT count(*) FROM checks WHERE sha256 IS NULL"), 2);
+	T_EQ_INT(scalar("SELECT count(*) FROM checks"), 4);
+	T_EQ_INT(scalar("SELECT count(*) FROM checks WHERE observed = 'fail'"),
+	    2);
+	T_EQ_INT(scalar("SELECT count(*) FROM sources WHERE state = 'dead' "
+	    "AND confirmed_at = 15 AND run_n = 2 AND fails = 2 AND "
+	    "next_due = 7000 AND moved_to IS NULL"), 1);
+	T_EQ_INT(scalar("SELECT count(*) FROM events WHERE source_id IS NULL "
+	    "AND type = 'monitor_offline'"), 1);
+	T_EQ_INT(scalar("SELECT count(*) FROM events WHERE to_state = 'dead' "
+	    "AND proof = '[2,4]' AND similarity IS NULL"), 1);
+	T_EQ_INT(store_monitor(st, mon, sizeof(mon), &since), 0);
+	T_EQ_STR(mon, "offline");
+	T_EQ_INT(since, 20);
+
+	/* Text versions: stored once, compressed, read back whole. */
+	for (size_t i = 0; i < sizeof(big) - 1; i++)
+		big[i] = "abcdefgh \n"[i % 10];
+	big[sizeof(big) - 1] = '\0';
+	T_EQ_INT(store_has_version(st, "v1"), 0);
+	T_EQ_INT(store_begin(st), 0);
+	T_EQ_INT(store_put_version(st, "v1", "T", big, sizeof(big) - 1, 1), 0);
+	T_EQ_INT(store_put_version(st, "v1", "T", big, sizeof(big) - 1, 2), 0);
+	T_EQ_INT(store_commit(st), 0);
+	T_EQ_INT(store_has_version(st, "v1"), 1);
+	T_ASSERT(scalar("SELECT length(text) FROM versions") < 10000);
+	T_EQ_INT(store_get_version(st, "v1", &title, &text, &len), 1);
+	T_EQ_STR(title, "T");
+	T_EQ_INT(len, sizeof(big) - 1);
+	T_ASSERT(memcmp(text, big, len) == 0 && text[len] == '\0');
+	free(title);
+	free(text);
+	T_EQ_INT(store_get_version(st, "nope", &title, &text, &len), 0);
 	store_close(st);
+	cleanup();
+}
+
+/* A database written by the previous schema keeps everything it had. */
+TEST(migrates_a_version_2_database)
+{
+	sqlite3		*h;
+	const char	*m3 = strstr(schema_sql, "\n-- migration 3");
+	char		*v2, *err = NULL;
+	struct store	*st;
+
+	fresh();
+	T_ASSERT(m3 != NULL);
+	v2 = strndup(schema_sql, (size_t)(m3 - schema_sql));
+	T_ASSERT(sqlite3_open(db, &h) == SQLITE_OK);
+	T_ASSERT(sqlite3_exec(h, v2, NULL, NULL, &err) == SQLITE_OK);
+	free(v2);
+	T_ASSERT(sqlite3_exec(h, "PRAGMA application_id = 1919906935; "
+	    "PRAGMA user_version = 2; "
+	    "INSERT INTO sources (id, url, host, added_at, state, next_due, "
+	    "fails) VALUES (1, 'http://a/', 'a', 1, 'up', 5, 0), "
+	    "(2, 'http://b/', 'b', 1, 'down', 5, 3), "
+	    "(3, 'http://c/', 'c', 1, 'error', 5, 0); "
+	    "INSERT INTO checks (id, source_id, started_at, duration_ms, "
+	    "class, curl_code) VALUES (7, 2, 100, 1, 'not_found', 0); "
+	    "INSERT INTO events (source_id, at, from_state, to_state, class, "
+	    "check_id) VALUES (2, 101, 'up', 'down', 'not_found', 7);",
+	    NULL, NULL, &err) == SQLITE_OK);
+	sqlite3_close(h);
+	T_ASSERT((st = open_db()) != NULL);
+	store_close(st);
+	T_EQ_INT(scalar("PRAGMA user_version"), 3);
+	T_EQ_INT(scalar("SELECT count(*) FROM sources WHERE (id, state) IN "
+	    "(VALUES (1, 'alive'), (2, 'suspect'), (3, 'new'))"), 3);
+	T_EQ_INT(scalar("SELECT fails FROM sources WHERE id = 2"), 3);
+	T_EQ_INT(scalar("SELECT state_since FROM sources WHERE id = 2"), 101);
+	T_EQ_INT(scalar("SELECT count(*) FROM events WHERE type = 'state' AND "
+	    "from_state = 'alive' AND to_state = 'suspect' AND check_id = 7 "
+	    "AND proof = '[7]'"), 1);
+	T_EQ_INT(scalar("SELECT count(*) FROM checks WHERE id = 7"), 1);
 	cleanup();
 }
 
@@ -211,7 +324,8 @@ main(void)
 	RUN(schema_pragmas_and_reopen);
 	RUN(refuses_a_foreign_database);
 	RUN(add_dedup_and_due_cursor);
-	RUN(results_move_state_and_log_events);
+	RUN(checks_judgements_and_events);
+	RUN(migrates_a_version_2_database);
 	RUN(writer_waits_for_another_connections_lock);
 	return t_done();
 }
