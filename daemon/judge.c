@@ -215,29 +215,6 @@ judge_clear(struct judged *j)
 
 /* ---- URLs ---------------------------------------------------------- */
 
-/* Writes the lowercase host of url (no port, no brackets). */
-static void
-host_of(const char *url, char *out, size_t len)
-{
-	const char	*p = strstr(url, "://"), *e;
-	size_t		 n;
-
-	p = p ? p + 3 : url;
-	if ((e = strchr(p, '@')) != NULL && e < p + strcspn(p, "/?#"))
-		p = e + 1;
-	if (*p == '[') {
-		p++;
-		n = strcspn(p, "]");
-	} else
-		n = strcspn(p, ":/?#");
-	if (n >= len)
-		n = len - 1;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 :
-		    p[i]);
-	out[n] = '\0';
-}
-
 /* scheme://host[:port] of url, malloc'd. */
 static char *
 origin_of(const char *url)
@@ -559,7 +536,7 @@ hop_hosts(const struct check_result *r, char hosts[][256], size_t max,
 	*permanent = 0;
 	if (r->redirects == 0 || r->hops == NULL) {
 		if (r->final_url && max > 0)
-			host_of(r->final_url, hosts[n++], 256);
+			text_url_host(r->final_url, hosts[n++], 256);
 		return n;
 	}
 	if ((a = json_loads(r->hops, 0, NULL)) == NULL)
@@ -571,7 +548,7 @@ hop_hosts(const struct check_result *r, char hosts[][256], size_t max,
 		    "status"));
 
 		if (u && n < max)
-			host_of(u, hosts[n++], 256);
+			text_url_host(u, hosts[n++], 256);
 		if (i < last && (st == 301 || st == 308))
 			*permanent = 1;
 	}
@@ -830,7 +807,7 @@ content_change(struct judge *jg, struct judged *j, int64_t check_id,
 {
 	struct src_prev	*pv = &j->prev;
 	struct event	 e;
-	char		 detail[200];
+	char		 detail[200], proof[32];
 	char		*title = NULL, *text = NULL;
 	size_t		 len = 0;
 	int		 rc;
@@ -869,13 +846,9 @@ content_change(struct judge *jg, struct judged *j, int64_t check_id,
 		snprintf(detail, sizeof(detail), "content changed (now %lld "
 		    "bytes)", (long long)j->res.body_bytes);
 	}
-	{
-		char proof[32];
-
-		snprintf(proof, sizeof(proof), "[%lld]", (long long)check_id);
-		e.proof = proof;
-		return store_put_event(jg->st, &e, id);
-	}
+	snprintf(proof, sizeof(proof), "[%lld]", (long long)check_id);
+	e.proof = proof;
+	return store_put_event(jg->st, &e, id);
 }
 
 int

@@ -498,6 +498,20 @@ url_host(const char *v, char out[HOST_MAX + 1])
 	return 1;
 }
 
+int
+text_url_host(const char *url, char *out, size_t len)
+{
+	char h[HOST_MAX + 1];
+
+	if (len == 0 || !url_host(url, h)) {
+		if (len > 0)
+			*out = '\0';
+		return 0;
+	}
+	snprintf(out, len, "%s", h);
+	return 1;
+}
+
 /*
  * HTML.  Each open element records in a flag word what it changed, so
  * its end can undo exactly that; libxml2 balances start and end events

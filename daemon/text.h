@@ -175,6 +175,12 @@ int		 text_diff(FILE *fp, const char *label_a, const char *a,
  * and oe ligatures folded to ASCII ("Página" -> "pagina", "ß" -> "ss");
  * other bytes are copied.  Returns a malloc'd string.
  */
+/*
+ * The lowercase host of an absolute http(s) or scheme-relative URL, without
+ * userinfo, port or trailing dot, into out; returns 0 (out empty) if url is
+ * no such URL.
+ */
+int		 text_url_host(const char *url, char *out, size_t len);
 char		*text_fold(const char *s, size_t n);
 
 #endif

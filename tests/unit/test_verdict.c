@@ -283,6 +283,20 @@ TEST(observations)
 	signs_free(sg);
 }
 
+TEST(hosts_of_redirect_hops)
+{
+	char h[256];
+
+	T_EQ_INT(text_url_host("https://User@WWW.Sedo.COM.:8080/x?y", h,
+	    sizeof(h)), 1);
+	T_EQ_STR(h, "www.sedo.com");
+	T_EQ_INT(text_url_host("http://127.0.5.9:41234/lander", h, sizeof(h)),
+	    1);
+	T_EQ_STR(h, "127.0.5.9");
+	T_EQ_INT(text_url_host("ftp://a.org/", h, sizeof(h)), 0);
+	T_EQ_STR(h, "");
+}
+
 int
 main(void)
 {
@@ -296,5 +310,6 @@ main(void)
 	RUN(names_round_trip);
 	RUN(different_resource);
 	RUN(observations);
+	RUN(hosts_of_redirect_hops);
 	return t_done();
 }
