@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <ini.h>
 #include <regex.h>
 
@@ -112,6 +114,10 @@ static const struct opt opts[] = {
 	    60, 3650 * DAY, "how long a site's random-URL answer is trusted" },
 	{ "verdict", "parked_file", OPT_PATH, O(parked_file), "", 0, 0,
 	    "more parked-domain signatures (see parked.txt)" },
+	{ "alerts", "retry", OPT_DURATION_MS, O(alert_retry_ms), "30s", 100,
+	    86400000, "first retry after a failed delivery; doubles" },
+	{ "alerts", "retry_max", OPT_DURATION_MS, O(alert_retry_max_ms), "1h",
+	    100, 7 * 86400000LL, "longest wait between two tries" },
 	{ "content", "track", OPT_BOOL, O(content_track), "yes", 0, 1,
 	    "keep the text of each version of a page" },
 	{ "content", "minor_similarity", OPT_PERCENT, O(minor_similarity_pct),
@@ -122,7 +128,13 @@ static const struct opt opts[] = {
 #define NOPTS	(sizeof(opts) / sizeof(opts[0]))
 
 static const char *const sections[] = { "storage", "check", "schedule",
-    "log", "archive", "verdict", "content" };
+    "log", "archive", "verdict", "alerts", "content" };
+
+const char *const alert_kind_names[AK_COUNT] = { "dead", "moved", "blocked",
+    "soft404", "parked", "changed", "minor", "recovered", "monitor" };
+
+/* Every kind but minor changes. */
+#define AK_DEFAULT	(((1u << AK_COUNT) - 1) & ~(1u << AK_MINOR))
 
 struct parse_ctx {
 	struct config	*cf;
@@ -390,6 +402,136 @@ tag_key(struct parse_ctx *c, const char *tag, const char *name,
 	return 1;
 }
 
+/* Returns the record of a channel, creating it at this line. */
+static struct channel *
+channel_get(struct parse_ctx *c, const char *name)
+{
+	struct config	*cf = c->cf;
+	struct channel	*ch;
+
+	for (size_t i = 0; i < cf->nchannels; i++)
+		if (strcmp(cf->channels[i].name, name) == 0)
+			return &cf->channels[i];
+	cf->channels = xrealloc(cf->channels, (cf->nchannels + 1) *
+	    sizeof(*cf->channels));
+	ch = &cf->channels[cf->nchannels++];
+	memset(ch, 0, sizeof(*ch));
+	ch->name = xstrdup(name);
+	ch->kinds = AK_DEFAULT;
+	ch->line = c->line;
+	return ch;
+}
+
+/* Reads a secret from a file only its owner can read; NULL on error. */
+static char *
+read_secret(struct parse_ctx *c, const char *path)
+{
+	FILE		*f;
+	struct stat	 sb;
+	char		 buf[512];
+	size_t		 n;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		cerr(c, "secret_file %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &sb) == -1 || (sb.st_mode & 077) != 0) {
+		cerr(c, "secret_file %s: readable by others (chmod 600 it)",
+		    path);
+		fclose(f);
+		return NULL;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (*buf == '\0') {
+		cerr(c, "secret_file %s: empty", path);
+		return NULL;
+	}
+	return xstrdup(buf);
+}
+
+/* A key of a [channel NAME] section. */
+static int
+channel_key(struct parse_ctx *c, const char *name, const char *key,
+    const char *value)
+{
+	struct channel	*ch = channel_get(c, name);
+	char		*copy, *w, *save = NULL;
+
+	if (strcmp(key, "type") == 0) {
+		if (strcmp(value, "webhook") != 0)
+			cerr(c, "channel %s: type = \"%s\": expected webhook",
+			    name, value);
+		ch->has_type = 1;
+	} else if (strcmp(key, "url") == 0) {
+		if (strncmp(value, "http://", 7) != 0 &&
+		    strncmp(value, "https://", 8) != 0)
+			cerr(c, "channel %s: url = \"%s\": expected an http(s) "
+			    "URL", name, value);
+		else {
+			free(ch->url);
+			ch->url = xstrdup(value);
+		}
+	} else if (strcmp(key, "secret") == 0 ||
+	    strcmp(key, "secret_file") == 0) {
+		char *sec = key[6] == '\0' ? xstrdup(value) : read_secret(c,
+		    value);
+
+		if (sec != NULL) {
+			free(ch->secret);
+			ch->secret = sec;
+		}
+	} else if (strcmp(key, "events") == 0) {
+		ch->kinds = 0;
+		copy = xstrdup(value);
+		for (w = strtok_r(copy, " ,\t", &save); w; w = strtok_r(NULL,
+		    " ,\t", &save)) {
+			int k;
+
+			for (k = 0; k < AK_COUNT; k++)
+				if (strcmp(w, alert_kind_names[k]) == 0)
+					break;
+			if (strcmp(w, "all") == 0)
+				ch->kinds |= (1u << AK_COUNT) - 1;
+			else if (k == AK_COUNT)
+				cerr(c, "channel %s: events: unknown event "
+				    "\"%s\" (known: dead moved blocked soft404 "
+				    "parked changed minor recovered monitor "
+				    "all)", name, w);
+			else
+				ch->kinds |= 1u << k;
+		}
+		free(copy);
+	} else if (strcmp(key, "tags") == 0) {
+		free(ch->tags);
+		ch->tags = *value ? xstrdup(value) : NULL;
+	} else
+		cerr(c, "unknown key \"%s\" in section [channel %s] (known: "
+		    "type, url, secret, secret_file, events, tags)", key, name);
+	return 1;
+}
+
+/* What a channel cannot do without. */
+static void
+channels_check(struct parse_ctx *c)
+{
+	for (size_t i = 0; i < c->cf->nchannels; i++) {
+		struct channel *ch = &c->cf->channels[i];
+
+		c->line = ch->line;
+		if (!ch->has_type)
+			cerr(c, "channel %s: no type (type = webhook)",
+			    ch->name);
+		else if (ch->url == NULL)
+			cerr(c, "channel %s: no url", ch->name);
+		else if (ch->secret == NULL)
+			cerr(c, "channel %s: no secret or secret_file (the "
+			    "HMAC-SHA256 key receivers check)", ch->name);
+	}
+}
+
 void
 config_tag_policy(const struct config *cf, const char *tags, int *archive,
     int64_t *if_older_than_s, int64_t *every_s)
@@ -469,6 +611,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 		known |= strcmp(section, sections[i]) == 0;
 	if (strncmp(section, "tag ", 4) == 0 && c->bad_line != c->line)
 		return tag_key(c, section + 4, name, value);
+	if (strncmp(section, "channel ", 8) == 0 && c->bad_line != c->line)
+		return channel_key(c, section + 8, name, value);
 	if (*section == '\0' && c->bad_line != c->line) {
 		cerr(c, "key \"%s\" is outside any [section]", name);
 		return 1;
@@ -535,10 +679,14 @@ reader(char *str, int num, void *stream)
 			known |= strcmp(name, sections[i]) == 0;
 		if (strncmp(name, "tag ", 4) == 0 && name[4] != '\0')
 			known = 1;
+		if (strncmp(name, "channel ", 8) == 0 && name[8] != '\0') {
+			known = 1;
+			channel_get(c, name + 8);	/* remembers the line */
+		}
 		if (!known) {
 			cerr(c, "unknown section [%s] (known: storage, check, "
-			    "schedule, log, archive, verdict, content, "
-			    "tag NAME)", name);
+			    "schedule, log, archive, verdict, alerts, content, "
+			    "tag NAME, channel NAME)", name);
 		}
 	}
 	return str;
@@ -603,6 +751,7 @@ config_load(const char *path, FILE *err)
 		c.nerr++;
 	}
 	free(c.dir);
+	channels_check(&c);
 	if (c.nerr > 0) {
 		config_free(c.cf);
 		return NULL;
@@ -625,6 +774,13 @@ config_free(struct config *cf)
 	for (size_t i = 0; i < cf->nignore; i++)
 		free(cf->ignore[i]);
 	free(cf->ignore);
+	for (size_t i = 0; i < cf->nchannels; i++) {
+		free(cf->channels[i].name);
+		free(cf->channels[i].url);
+		free(cf->channels[i].secret);
+		free(cf->channels[i].tags);
+	}
+	free(cf->channels);
 	free(cf->path);
 	free(cf);
 }
@@ -692,6 +848,16 @@ config_dump(const struct config *cf, FILE *f)
 	/* [content] is the last section of the table. */
 	for (size_t i = 0; i < cf->nignore; i++)
 		fprintf(f, "ignore = %s\n", cf->ignore[i]);
+	for (size_t i = 0; i < cf->nchannels; i++) {
+		const struct channel *ch = &cf->channels[i];
+
+		fprintf(f, "\n[channel %s]\ntype = webhook\nurl = %s\n"
+		    "secret = (set)\nevents =", ch->name, ch->url);
+		for (int k = 0; k < AK_COUNT; k++)
+			if (ch->kinds & (1u << k))
+				fprintf(f, " %s", alert_kind_names[k]);
+		fprintf(f, "\ntags = %s\n", ch->tags ? ch->tags : "");
+	}
 	for (size_t i = 0; i < cf->ntags; i++) {
 		const struct tag_policy *t = &cf->tags[i];
 

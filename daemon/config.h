@@ -15,6 +15,24 @@
 
 #define EX_CONFIG_ERR	78	/* sysexits.h EX_CONFIG */
 
+/* Alert kinds, a bit each. */
+enum alert_kind {
+	AK_DEAD, AK_MOVED, AK_BLOCKED, AK_SOFT404, AK_PARKED, AK_CHANGED,
+	AK_MINOR, AK_RECOVERED, AK_MONITOR, AK_COUNT
+};
+extern const char *const alert_kind_names[AK_COUNT];
+
+/* A place alerts go to ([channel NAME]). */
+struct channel {
+	char		*name;
+	char		*url;		/* webhook: where to POST */
+	char		*secret;	/* HMAC-SHA256 key */
+	unsigned	 kinds;		/* 1 << enum alert_kind */
+	char		*tags;		/* space-separated; NULL: all sources */
+	int		 line;		/* of its [channel NAME] line */
+	int		 has_type;
+};
+
 /* Archive policy overrides of one tag ([tag NAME]); -1: not set. */
 struct tag_policy {
 	char		*tag;
@@ -74,6 +92,12 @@ struct config {
 	int64_t		 max_text;
 	char		**ignore;		/* ignore = REGEX, in order */
 	size_t		 nignore;
+	/* [alerts] */
+	int64_t		 alert_retry_ms;
+	int64_t		 alert_retry_max_ms;
+	/* [channel NAME] */
+	struct channel	*channels;
+	size_t		 nchannels;
 	/* [tag NAME] */
 	struct tag_policy *tags;
 	size_t		 ntags;

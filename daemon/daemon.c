@@ -27,6 +27,7 @@
 #include "http.h"
 #include "judge.h"
 #include "log.h"
+#include "notify.h"
 #include "sched.h"
 #include "secrets.h"
 #include "signs.h"
@@ -56,6 +57,7 @@ struct daemon {
 	struct http		*http;
 	struct checker		*ck;
 	struct archiver		*ar;		/* NULL: not archiving */
+	struct notifier		*nt;		/* NULL: no channels */
 	struct sched		*sched;
 	struct judge		*jg;
 	struct signs		*signs;
@@ -285,6 +287,8 @@ flush(struct daemon *d)
 		goto bad;
 	if (queued > 0)
 		archiver_kick(d->ar);
+	if (judge_alerts_queued(d->jg) > 0 && d->nt)
+		notifier_kick(d->nt);
 	for (i = 0; i < d->npend; i++) {
 		struct judged *p = &d->pend[i];
 
@@ -610,6 +614,8 @@ shutdown_now(struct daemon *d)
 	checker_abort_all(d->ck, drop_running);
 	if (d->ar)
 		archiver_stop(d->ar);
+	if (d->nt)
+		notifier_stop(d->nt);
 	if (flush(d) == -1) {
 		log_error("stopping with %zu results not stored", d->npend);
 		d->failed = 1;
@@ -737,6 +743,8 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	}
 	if (mode == DAEMON_FOREVER && archive_keys)
 		d.ar = archiver_new(&d.loop, d.http, st, cfg, archive_keys);
+	if (mode == DAEMON_FOREVER && cfg->nchannels > 0)
+		d.nt = notifier_new(&d.loop, d.http, st, cfg);
 	else
 		secrets_free(archive_keys);
 	if (mode == DAEMON_LIST)
@@ -752,6 +760,8 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	checker_free(d.ck);
 	if (d.ar)
 		archiver_free(d.ar);
+	if (d.nt)
+		notifier_free(d.nt);
 	http_free(d.http);
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	if ((rc = uv_loop_close(&d.loop)) != 0)

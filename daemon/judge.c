@@ -10,6 +10,7 @@
 #include "classify.h"
 #include "judge.h"
 #include "log.h"
+#include "notify.h"
 #include "signs.h"
 #include "text.h"
 #include "timefmt.h"
@@ -64,6 +65,7 @@ struct judge {
 	int			 waiting;
 	judge_done_cb		 done;
 	void			*done_arg;
+	int			 alerts;	/* queued since last asked */
 	struct hslot		*win;		/* the health window */
 	size_t			 wincap, winn;
 	unsigned int		 seed;
@@ -436,6 +438,7 @@ probe_get(struct judge *jg, const char *final_url)
 }
 
 static void	finish(struct judge *, struct judged *, struct probe *);
+static int	put_event(struct judge *, const struct event *, int64_t *);
 
 static void
 probe_done(void *arg, struct check_result *r)
@@ -752,7 +755,7 @@ judge_commit_health(struct judge *jg, int offline, int hosts, int failing,
     int64_t now)
 {
 	char		 state[16], detail[160];
-	int64_t		 since, id = 0;
+	int64_t		 since;
 	struct event	 e;
 
 	if (store_monitor(jg->st, state, sizeof(state), &since) == -1)
@@ -767,9 +770,8 @@ judge_commit_health(struct judge *jg, int offline, int hosts, int failing,
 	    "%d s could not be reached", failing, hosts,
 	    HEALTH_WINDOW_MS / 1000);
 	e.detail = detail;
-	if (store_put_event(jg->st, &e, &id) == -1 ||
-	    store_set_monitor(jg->st, offline ? "offline" : "online", now,
-	    id) == -1)
+	if (put_event(jg, &e, NULL) == -1 || store_set_monitor(jg->st, offline ?
+	    "offline" : "online", now, 0) == -1)
 		return -1;
 	if (offline)
 		log_error("monitor offline: %s; no source is judged until "
@@ -777,6 +779,31 @@ judge_commit_health(struct judge *jg, int offline, int hosts, int failing,
 	else
 		log_info("monitor online again: %s", detail);
 	return 0;
+}
+
+/* Stores an event and queues its alerts, in the caller's transaction. */
+static int
+put_event(struct judge *jg, const struct event *e, int64_t *idp)
+{
+	int64_t id;
+	int	n;
+
+	if (store_put_event(jg->st, e, &id) == -1 ||
+	    (n = notify_event(jg->cfg, jg->st, id, e, e->at)) == -1)
+		return -1;
+	jg->alerts += n;
+	if (idp)
+		*idp = id;
+	return 0;
+}
+
+int
+judge_alerts_queued(struct judge *jg)
+{
+	int n = jg->alerts;
+
+	jg->alerts = 0;
+	return n;
 }
 
 /* Similarity of two texts' stable forms. */
@@ -848,7 +875,7 @@ content_change(struct judge *jg, struct judged *j, int64_t check_id,
 	}
 	snprintf(proof, sizeof(proof), "[%lld]", (long long)check_id);
 	e.proof = proof;
-	return store_put_event(jg->st, &e, id);
+	return put_event(jg, &e, id);
 }
 
 int
@@ -907,12 +934,12 @@ judge_commit(struct judge *jg, struct judged *j, int offline,
 			return -1;
 		e.proof = proof;
 	}
-	if (vc != VC_NONE && store_put_event(jg->st, &e, NULL) == -1)
+	if (vc != VC_NONE && put_event(jg, &e, NULL) == -1)
 		goto done;
 	if (vc == VC_NONE && o == OBS_MOVED && pv->moved_to && r->final_url &&
 	    strcmp(pv->moved_to, r->final_url) != 0) {
 		/* Still moved, but somewhere else now. */
-		if (store_put_event(jg->st, &e, NULL) == -1)
+		if (put_event(jg, &e, NULL) == -1)
 			goto done;
 		out->from = "moved (elsewhere)";
 	}

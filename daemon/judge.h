@@ -106,6 +106,8 @@ enum health	 judge_health(struct judge *, int64_t now, int *hosts,
  * changed (one event per change); then each result with judge_commit().
  * offline: the network was down when j was checked.
  */
+/* Alerts queued with events since the last call. */
+int		 judge_alerts_queued(struct judge *);
 /* Inside a transaction: writes the probes learned since the last call. */
 int		 judge_save_probes(struct judge *);
 int		 judge_commit_health(struct judge *, int offline, int hosts,

@@ -228,3 +228,26 @@ CREATE TABLE monitor (
 	since		INTEGER NOT NULL,
 	event_id	INTEGER
 );
+
+-- migration 4: the alert outbox
+-- One row per (event, channel) that must be told; written in the same
+-- transaction as its event.  Delivery is at least once: a row becomes
+-- 'sent' only after the receiver said 2xx, and uid lets it drop repeats.
+CREATE TABLE alerts (
+	id		INTEGER PRIMARY KEY,
+	uid		TEXT NOT NULL UNIQUE,
+	event_id	INTEGER NOT NULL REFERENCES events (id)
+			    ON DELETE CASCADE,
+	channel		TEXT NOT NULL,		-- [channel NAME]
+	kind		TEXT NOT NULL,		-- dead, moved, blocked, soft404,
+						-- parked, changed, minor,
+						-- recovered, monitor
+	state		TEXT NOT NULL DEFAULT 'pending',	-- or sent
+	attempts	INTEGER NOT NULL DEFAULT 0,
+	next_at		INTEGER NOT NULL,
+	created_at	INTEGER NOT NULL,
+	sent_at		INTEGER,
+	error		TEXT			-- of the last failed try
+);
+CREATE INDEX alerts_due ON alerts (channel, next_at, id)
+    WHERE state = 'pending';

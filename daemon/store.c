@@ -26,7 +26,8 @@ enum stmt_id {
 	S_AR_DONE, S_AR_RELEASE, S_AR_INFLIGHT, S_SRC_ARCHIVED, S_SNAPSHOTS, S_AR_QUEUE,
 	S_SRC_JUDGED, S_PROOF, S_HAS_VERSION, S_PUT_VERSION, S_GET_VERSION,
 	S_GET_PROBE, S_PUT_PROBE, S_MONITOR, S_SET_MONITOR, S_EVENTS, S_CHECKS,
-	S_ALL_IDS, S_COUNT
+	S_ALL_IDS, S_AL_INSERT, S_AL_DUE, S_AL_SENT, S_AL_RETRY, S_AL_COUNT,
+	S_AL_NEXT, S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -97,6 +98,27 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "coalesce(http_status, 0), observed, why, text_hash, final_url, "
 	    "sha256, coalesce(body_bytes, 0), error FROM checks WHERE "
 	    "source_id = ?1 ORDER BY id DESC LIMIT ?2",
+	[S_AL_INSERT] = "INSERT OR IGNORE INTO alerts (uid, event_id, channel, "
+	    "kind, next_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+	[S_AL_DUE] = "SELECT a.id, a.uid, a.kind, a.attempts, e.id, e.at, "
+	    "e.from_state, e.to_state, e.detail, e.proof, e.change, "
+	    "e.similarity, coalesce(e.check_id, 0), coalesce(s.id, 0), s.url, "
+	    "s.state, coalesce(s.state_since, 0), coalesce(s.confirmed_at, 0), "
+	    "c.class, coalesce(c.http_status, 0), c.final_url, c.sha256, "
+	    "(SELECT url FROM snapshots n WHERE n.source_id = s.id ORDER BY "
+	    "timestamp DESC, id DESC LIMIT 1), coalesce(s.run_since, 0) "
+	    "FROM alerts a JOIN events e ON e.id = a.event_id "
+	    "LEFT JOIN sources s ON s.id = e.source_id "
+	    "LEFT JOIN checks c ON c.id = e.check_id "
+	    "WHERE a.state = 'pending' AND a.channel = ?1 AND a.next_at <= ?2 "
+	    "AND a.id > ?3 ORDER BY a.next_at, a.id LIMIT ?4",
+	[S_AL_SENT] = "UPDATE alerts SET state = 'sent', sent_at = ?2, "
+	    "attempts = attempts + 1, error = NULL WHERE id = ?1",
+	[S_AL_RETRY] = "UPDATE alerts SET attempts = attempts + 1, next_at = ?2, "
+	    "error = ?3 WHERE id = ?1 AND state = 'pending'",
+	[S_AL_COUNT] = "SELECT count(*) FROM alerts WHERE state = ?1",
+	[S_AL_NEXT] = "SELECT min(next_at) FROM alerts WHERE state = 'pending' "
+	    "AND channel = ?1",
 	[S_ALL_IDS] = "SELECT id FROM sources WHERE ?1 IS NULL OR id IN "
 	    "(SELECT source_id FROM source_tags WHERE tag = ?1) ORDER BY id",
 	[S_SOURCES] = "SELECT s.id, s.url, coalesce((SELECT group_concat(tag, "
@@ -1424,4 +1446,121 @@ store_snapshots(struct store *st, int64_t id,
 	if (rc != SQLITE_DONE)
 		return fail(st, "list snapshots");
 	return n;
+}
+
+/* ---- the alert outbox --------------------------------------------- */
+
+int
+store_alert_add(struct store *st, const char *uid, int64_t event_id,
+    const char *channel, const char *kind, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_AL_INSERT);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, uid);
+	sqlite3_bind_int64(s, 2, event_id);
+	bind_text(s, 3, channel);
+	bind_text(s, 4, kind);
+	sqlite3_bind_int64(s, 5, now);
+	return step_done(st, s, "queue alert");
+}
+
+int
+store_alerts_due(struct store *st, const char *channel, int64_t now,
+    int64_t after_id, int limit, void (*cb)(void *, const struct alert_row *),
+    void *arg)
+{
+	sqlite3_stmt		*s = stmt(st, S_AL_DUE);
+	struct alert_row	 a;
+	int			 n = 0, rc;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, channel);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, after_id);
+	sqlite3_bind_int(s, 4, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&a, 0, sizeof(a));
+		a.id = sqlite3_column_int64(s, 0);
+		a.uid = col_text(s, 1);
+		a.kind = col_text(s, 2);
+		a.attempts = sqlite3_column_int(s, 3);
+		a.event_id = sqlite3_column_int64(s, 4);
+		a.at = sqlite3_column_int64(s, 5);
+		a.from = col_text(s, 6);
+		a.to = col_text(s, 7);
+		a.detail = col_text(s, 8);
+		a.proof = col_text(s, 9);
+		a.change = col_text(s, 10);
+		a.similarity = sqlite3_column_type(s, 11) == SQLITE_NULL ? -1 :
+		    sqlite3_column_double(s, 11);
+		a.check_id = sqlite3_column_int64(s, 12);
+		a.source_id = sqlite3_column_int64(s, 13);
+		a.url = col_text(s, 14);
+		a.state = col_text(s, 15);
+		a.state_since = sqlite3_column_int64(s, 16);
+		a.confirmed_at = sqlite3_column_int64(s, 17);
+		a.cls = col_text(s, 18);
+		a.http_status = sqlite3_column_int(s, 19);
+		a.final_url = col_text(s, 20);
+		a.sha256 = col_text(s, 21);
+		a.snapshot = col_text(s, 22);
+		a.first_failed = sqlite3_column_int64(s, 23);
+		cb(arg, &a);
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, "read due alerts");
+	return n;
+}
+
+int
+store_alert_sent(struct store *st, int64_t id, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_AL_SENT);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now);
+	return step_done(st, s, "mark alert sent");
+}
+
+int
+store_alert_retry(struct store *st, int64_t id, int64_t next_at,
+    const char *error)
+{
+	sqlite3_stmt *s = stmt(st, S_AL_RETRY);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, next_at);
+	bind_text(s, 3, error);
+	return step_done(st, s, "reschedule alert");
+}
+
+int64_t
+store_alerts_count(struct store *st, const char *state)
+{
+	sqlite3_stmt *s = stmt(st, S_AL_COUNT);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, state);
+	return scalar(s, -1);
+}
+
+int64_t
+store_alerts_next_at(struct store *st, const char *channel)
+{
+	sqlite3_stmt *s = stmt(st, S_AL_NEXT);
+
+	if (s == NULL)
+		return INT64_MAX;
+	bind_text(s, 1, channel);
+	return scalar(s, INT64_MAX);
 }

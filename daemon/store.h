@@ -300,4 +300,35 @@ struct snapshot_row {
 int	store_snapshots(struct store *, int64_t id,
 	    void (*cb)(void *, const struct snapshot_row *), void *arg);
 
+/* ---- the alert outbox --------------------------------------------- */
+
+/* Queues an alert (inside the transaction of its event). */
+int	store_alert_add(struct store *, const char *uid, int64_t event_id,
+	    const char *channel, const char *kind, int64_t now);
+
+/* A pending alert with what its message says (strings may be NULL). */
+struct alert_row {
+	int64_t		 id, event_id, at, check_id, source_id;
+	const char	*uid, *kind;
+	int		 attempts;
+	const char	*from, *to, *detail, *proof, *change;
+	double		 similarity;		/* < 0: none */
+	const char	*url, *state;
+	int64_t		 state_since, confirmed_at, first_failed;
+	const char	*cls, *final_url, *sha256, *snapshot;
+	long		 http_status;
+};
+/* Calls cb for at most limit pending alerts of a channel due by now, with
+ * ids above after_id, oldest first. */
+int	store_alerts_due(struct store *, const char *channel, int64_t now,
+	    int64_t after_id, int limit,
+	    void (*cb)(void *, const struct alert_row *), void *arg);
+int	store_alert_sent(struct store *, int64_t id, int64_t now);
+int	store_alert_retry(struct store *, int64_t id, int64_t next_at,
+	    const char *error);
+/* Alerts in a state (pending or sent). */
+int64_t	store_alerts_count(struct store *, const char *state);
+/* The earliest next_at of a channel's pending alerts; INT64_MAX if none. */
+int64_t	store_alerts_next_at(struct store *, const char *channel);
+
 #endif

@@ -1,0 +1,462 @@
+/*
+ * notify.c: alerts from events, and their delivery.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "log.h"
+#include "notify.h"
+#include "timefmt.h"
+#include "xmalloc.h"
+
+#define PER_CHANNEL	4		/* deliveries in flight per channel */
+#define TICK_MS		1000		/* look for due alerts this often */
+#define BODY_MAX	4096		/* of a receiver's answer, kept */
+
+struct nreq {
+	struct http_req		 req;		/* first */
+	struct notifier		*n;
+	size_t			 ch;		/* index of the channel */
+	int64_t			 id;		/* alerts.id */
+	int			 attempts;
+	char			*body;
+	struct curl_slist	*hdrs;
+	char			 errbuf[CURL_ERROR_SIZE];
+	struct nreq		*next;
+};
+
+struct chan_state {
+	int		 inflight;
+	int		 failing;	/* logged that it fails */
+};
+
+struct notifier {
+	uv_loop_t		*loop;
+	struct http		*http;
+	struct store		*st;
+	const struct config	*cfg;
+	uv_timer_t		 timer;
+	struct chan_state	*cs;
+	struct nreq		*inflight;
+	int			 stopping;
+};
+
+int
+notify_kind(const struct event *e)
+{
+	static const struct { const char *to; int kind; } to_kind[] = {
+		{ "dead", AK_DEAD }, { "moved", AK_MOVED },
+		{ "blocked", AK_BLOCKED }, { "soft404", AK_SOFT404 },
+		{ "parked", AK_PARKED },
+	};
+
+	if (strcmp(e->type, "changed") == 0)
+		return e->change && strcmp(e->change, "minor") == 0 ?
+		    AK_MINOR : AK_CHANGED;
+	if (strncmp(e->type, "monitor_", 8) == 0)
+		return AK_MONITOR;
+	/* A first verdict is no news; suspect is not confirmed. */
+	if (strcmp(e->type, "state") != 0 || e->from == NULL || e->to == NULL ||
+	    strcmp(e->from, "new") == 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(to_kind) / sizeof(to_kind[0]); i++)
+		if (strcmp(e->to, to_kind[i].to) == 0)
+			return to_kind[i].kind;
+	if (strcmp(e->to, "alive") == 0 && strcmp(e->from, "suspect") != 0)
+		return AK_RECOVERED;
+	return -1;
+}
+
+/* 1 if a source with these tags ("a,b") passes a channel's tag filter. */
+static int
+tags_match(const char *want, const char *have)
+{
+	char		*copy, *w, *save = NULL;
+	int		 hit = 0;
+	const char	*p;
+	size_t		 n;
+
+	if (want == NULL)
+		return 1;
+	copy = xstrdup(want);
+	for (w = strtok_r(copy, " ,\t", &save); w && !hit; w = strtok_r(NULL,
+	    " ,\t", &save)) {
+		n = strlen(w);
+		for (p = have; p && *p && !hit; p = strchr(p, ',') ?
+		    strchr(p, ',') + 1 : NULL)
+			hit = strncmp(p, w, n) == 0 && (p[n] == ',' ||
+			    p[n] == '\0');
+	}
+	free(copy);
+	return hit;
+}
+
+int
+notify_event(const struct config *cfg, struct store *st, int64_t event_id,
+    const struct event *e, int64_t now)
+{
+	int	 kind = notify_kind(e), n = 0;
+	char	*tags = NULL, uid[96];
+
+	if (kind < 0 || cfg->nchannels == 0)
+		return 0;
+	for (size_t i = 0; i < cfg->nchannels; i++) {
+		const struct channel *ch = &cfg->channels[i];
+
+		if (!(ch->kinds & (1u << kind)))
+			continue;
+		if (kind != AK_MONITOR && ch->tags) {
+			if (tags == NULL)
+				tags = store_source_tags(st, e->source_id);
+			if (!tags_match(ch->tags, tags))
+				continue;
+		}
+		snprintf(uid, sizeof(uid), "rotwatch-%lld-%s",
+		    (long long)event_id, ch->name);
+		if (store_alert_add(st, uid, event_id, ch->name,
+		    alert_kind_names[kind], now) == -1) {
+			free(tags);
+			return -1;
+		}
+		n++;
+	}
+	free(tags);
+	return n;
+}
+
+/* ---- the message -------------------------------------------------- */
+
+static json_t *
+str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *
+time_or_null(int64_t ms)
+{
+	char buf[40];
+
+	if (ms <= 0)
+		return json_null();
+	rfc3339_ms(ms, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static void
+note_cb(void *arg, const char *note, const char *citation)
+{
+	json_array_append_new(arg, json_pack("{s:s, s:s}", "note", note,
+	    "citation", citation));
+}
+
+/* The line a person reads first. */
+static char *
+text_line(const struct alert_row *a)
+{
+	char when[40], conf[40] = "";
+
+	rfc3339_ms(a->at, when, sizeof(when));
+	if (a->source_id == 0)
+		return xasprintf("rotwatch: %s at %s: %s", a->to ? a->to :
+		    a->kind, when, a->detail ? a->detail : "");
+	if (a->confirmed_at > 0) {
+		rfc3339_ms(a->confirmed_at, when, sizeof(when));
+		snprintf(conf, sizeof(conf), "; confirmed %.19sZ", when);
+	}
+	return xasprintf("rotwatch: %s: %s (%s%s)%s%s", a->kind,
+	    a->url ? a->url : "", a->detail ? a->detail : "", conf,
+	    a->snapshot ? "; archived copy: " : "",
+	    a->snapshot ? a->snapshot : "");
+}
+
+static char *
+message(struct notifier *n, const struct alert_row *a)
+{
+	json_t	*o, *src = json_null(), *proof, *notes;
+	char	*tags, *line, *body;
+
+	if (a->source_id > 0) {
+		notes = json_array();
+		store_notes(n->st, a->source_id, note_cb, notes);
+		tags = store_source_tags(n->st, a->source_id);
+		src = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+		    (json_int_t)a->source_id, "url", str_or_null(a->url),
+		    "tags", json_array(), "notes", notes, "state",
+		    str_or_null(a->state), "state_since",
+		    time_or_null(a->state_since), "confirmed_at",
+		    time_or_null(a->confirmed_at));
+		for (char *p = tags, *c; p && *p; p = c ? c + 1 : NULL) {
+			c = strchr(p, ',');
+			json_array_append_new(json_object_get(src, "tags"),
+			    json_stringn(p, c ? (size_t)(c - p) : strlen(p)));
+		}
+		free(tags);
+	}
+	proof = a->proof ? json_loads(a->proof, 0, NULL) : NULL;
+	line = text_line(a);
+	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:I, s:o, s:o, s:o, s:o, "
+	    "s:o, s:o}, s:{s:o, s:o, s:o, s:o, s:o}, s:o, s:o}",
+	    "id", a->uid, "kind", a->kind, "text", line,
+	    "at", time_or_null(a->at), "source", src,
+	    "event", "id", (json_int_t)a->event_id, "from", str_or_null(a->from),
+	    "to", str_or_null(a->to), "detail", str_or_null(a->detail),
+	    "proof", proof ? proof : json_array(), "change",
+	    str_or_null(a->change), "similarity", a->similarity >= 0 ?
+	    json_real(a->similarity) : json_null(),
+	    "evidence", "check_id", a->check_id ? json_integer(a->check_id) :
+	    json_null(), "class", str_or_null(a->cls), "http_status",
+	    a->http_status ? json_integer(a->http_status) : json_null(),
+	    "final_url", str_or_null(a->final_url), "sha256",
+	    str_or_null(a->sha256),
+	    "first_failed", time_or_null(a->first_failed),
+	    "archive", str_or_null(a->snapshot));
+	free(line);
+	if (o == NULL)
+		return NULL;
+	body = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	return body;
+}
+
+/* ---- delivery ----------------------------------------------------- */
+
+static void	run(struct notifier *);
+
+static void
+nreq_free(struct nreq *r)
+{
+	if (r->req.easy)
+		curl_easy_cleanup(r->req.easy);
+	curl_slist_free_all(r->hdrs);
+	free(r->body);
+	free(r);
+}
+
+static void
+unlink_req(struct notifier *n, struct nreq *r)
+{
+	struct nreq **pp;
+
+	for (pp = &n->inflight; *pp; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	n->cs[r->ch].inflight--;
+}
+
+static size_t
+discard_cb(char *data, size_t size, size_t nm, void *arg)
+{
+	(void)data;
+	(void)arg;
+	return size * nm;
+}
+
+static void
+done_cb(struct http_req *req, CURLcode rc)
+{
+	struct nreq		*r = (struct nreq *)req;
+	struct notifier		*n = r->n;
+	const struct channel	*ch = &n->cfg->channels[r->ch];
+	long			 status = 0;
+	int64_t			 delay;
+	char			 why[CURL_ERROR_SIZE + 32];
+
+	curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &status);
+	unlink_req(n, r);
+	if (rc == CURLE_OK && status >= 200 && status < 300) {
+		if (store_alert_sent(n->st, r->id, wall_ms()) == -1)
+			log_warn("alert %lld delivered to %s, but cannot be "
+			    "marked sent (it will be sent again): %s",
+			    (long long)r->id, ch->name, store_errmsg(n->st));
+		if (n->cs[r->ch].failing) {
+			log_info("channel %s: delivering again", ch->name);
+			n->cs[r->ch].failing = 0;
+		}
+	} else {
+		if (rc != CURLE_OK)
+			snprintf(why, sizeof(why), "%s", r->errbuf[0] ?
+			    r->errbuf : curl_easy_strerror(rc));
+		else
+			snprintf(why, sizeof(why), "HTTP %ld", status);
+		delay = n->cfg->alert_retry_ms;
+		for (int i = 0; i < r->attempts && delay <
+		    n->cfg->alert_retry_max_ms; i++)
+			delay *= 2;
+		if (delay > n->cfg->alert_retry_max_ms)
+			delay = n->cfg->alert_retry_max_ms;
+		if (store_alert_retry(n->st, r->id, wall_ms() + delay, why) ==
+		    -1)
+			log_warn("cannot reschedule alert %lld: %s",
+			    (long long)r->id, store_errmsg(n->st));
+		if (!n->cs[r->ch].failing) {
+			log_warn("channel %s: delivery failed (%s); retrying "
+			    "with backoff, nothing is lost", ch->name, why);
+			n->cs[r->ch].failing = 1;
+		}
+	}
+	nreq_free(r);
+	if (!n->stopping)
+		run(n);
+}
+
+struct pick {
+	struct notifier	*n;
+	size_t		 ch;
+	int		 room;
+};
+
+static int
+in_flight(struct notifier *n, int64_t id)
+{
+	for (struct nreq *r = n->inflight; r; r = r->next)
+		if (r->id == id)
+			return 1;
+	return 0;
+}
+
+static void
+start_cb(void *arg, const struct alert_row *a)
+{
+	struct pick		*p = arg;
+	struct notifier		*n = p->n;
+	const struct channel	*ch = &n->cfg->channels[p->ch];
+	struct nreq		*r;
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen = 0;
+	char			 sig[2 * EVP_MAX_MD_SIZE + 32], *h;
+	CURL			*e;
+
+	if (p->room <= 0 || in_flight(n, a->id))
+		return;
+	r = xcalloc(1, sizeof(*r));
+	r->n = n;
+	r->ch = p->ch;
+	r->id = a->id;
+	r->attempts = a->attempts;
+	if ((r->body = message(n, a)) == NULL ||
+	    (e = r->req.easy = curl_easy_init()) == NULL) {
+		nreq_free(r);
+		return;
+	}
+	HMAC(EVP_sha256(), ch->secret, (int)strlen(ch->secret),
+	    (const unsigned char *)r->body, strlen(r->body), md, &mdlen);
+	snprintf(sig, sizeof(sig), "X-Rotwatch-Signature: sha256=");
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(sig + strlen(sig), 3, "%02x", md[i]);
+	h = xasprintf("X-Rotwatch-Alert: %s", a->uid);
+	r->hdrs = curl_slist_append(r->hdrs, "Content-Type: application/json");
+	r->hdrs = curl_slist_append(r->hdrs, sig);
+	r->hdrs = curl_slist_append(r->hdrs, h);
+	free(h);
+	r->req.done = done_cb;
+	curl_easy_setopt(e, CURLOPT_URL, ch->url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 30000L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, n->cfg->user_agent);
+	if (n->cfg->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, n->cfg->ca_file);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_cb);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	if (http_add(n->http, &r->req) == -1) {
+		nreq_free(r);
+		return;
+	}
+	r->next = n->inflight;
+	n->inflight = r;
+	n->cs[p->ch].inflight++;
+	p->room--;
+}
+
+static void
+run(struct notifier *n)
+{
+	int64_t now = wall_ms();
+
+	for (size_t i = 0; i < n->cfg->nchannels && !n->stopping; i++) {
+		struct pick p = { n, i, PER_CHANNEL - n->cs[i].inflight };
+
+		if (p.room <= 0)
+			continue;
+		if (store_alerts_due(n->st, n->cfg->channels[i].name, now, 0,
+		    PER_CHANNEL * 2, start_cb, &p) < 0)
+			log_warn("cannot read due alerts: %s",
+			    store_errmsg(n->st));
+	}
+}
+
+static void
+tick_cb(uv_timer_t *t)
+{
+	run(t->data);
+}
+
+struct notifier *
+notifier_new(uv_loop_t *loop, struct http *h, struct store *st,
+    const struct config *cfg)
+{
+	struct notifier *n = xcalloc(1, sizeof(*n));
+
+	n->loop = loop;
+	n->http = h;
+	n->st = st;
+	n->cfg = cfg;
+	n->cs = xcalloc(cfg->nchannels ? cfg->nchannels : 1, sizeof(*n->cs));
+	uv_timer_init(loop, &n->timer);
+	n->timer.data = n;
+	uv_timer_start(&n->timer, tick_cb, 0, TICK_MS);
+	log_info("alerts: %lld pending for %zu channel(s)",
+	    (long long)store_alerts_count(st, "pending"), cfg->nchannels);
+	return n;
+}
+
+void
+notifier_kick(struct notifier *n)
+{
+	if (!n->stopping)
+		uv_timer_start(&n->timer, tick_cb, 0, TICK_MS);
+}
+
+void
+notifier_stop(struct notifier *n)
+{
+	struct nreq *r;
+
+	n->stopping = 1;
+	uv_timer_stop(&n->timer);
+	while ((r = n->inflight) != NULL) {
+		http_cancel(n->http, &r->req);
+		unlink_req(n, r);
+		nreq_free(r);
+	}
+}
+
+static void
+closed_cb(uv_handle_t *h)
+{
+	struct notifier *n = h->data;
+
+	free(n->cs);
+	free(n);
+}
+
+void
+notifier_free(struct notifier *n)
+{
+	if (!n->stopping)
+		notifier_stop(n);
+	uv_close((uv_handle_t *)&n->timer, closed_cb);
+}
