@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -15,6 +16,7 @@
 #include "daemon.h"
 #include "extract.h"
 #include "log.h"
+#include "report.h"
 #include "secrets.h"
 #include "store.h"
 #include "text.h"
@@ -1226,6 +1228,85 @@ out:
 }
 
 static int
+cmd_report(const struct config *cfg, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "tag", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int		 ch, fmt = REPORT_CSV, rc = 0;
+	const char	*tag = NULL, *out = NULL;
+	char		*tmp = NULL;
+	struct store	*st;
+	FILE		*f = stdout;
+
+	while ((ch = opt_next(argc, argv, ":f:t:o:h", lo)) != -1) {
+		switch (ch) {
+		case 'f':
+			if ((fmt = report_format_parse(optarg)) < 0) {
+				fprintf(stderr, "rotwatch report: --format: "
+				    "unknown format '%s' (use csv, json, "
+				    "robustlinks or endnotes)\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 't':
+			tag = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			help_of("report");
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return usage_of("report", "unexpected argument");
+	if ((st = open_store(cfg)) == NULL)
+		return EXIT_FAIL;
+	if (out) {
+		/* Written beside the file, then renamed over it: readers
+		 * see the old report or the new one, never half of one. */
+		tmp = xasprintf("%s.tmp%ld", out, (long)getpid());
+		if ((f = fopen(tmp, "w")) == NULL) {
+			fprintf(stderr, "rotwatch report: %s: %s\n", tmp,
+			    strerror(errno));
+			free(tmp);
+			store_close(st);
+			return EXIT_FAIL;
+		}
+	}
+	if (report_write(st, (enum report_format)fmt, tag, f) == -1) {
+		fprintf(stderr, "rotwatch report: %s\n", store_errmsg(st));
+		rc = EXIT_FAIL;
+	}
+	if (out) {
+		if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
+			fprintf(stderr, "rotwatch report: %s: %s\n", tmp,
+			    strerror(errno));
+			rc = EXIT_FAIL;
+		}
+		fclose(f);
+		if (rc == 0 && rename(tmp, out) != 0) {
+			fprintf(stderr, "rotwatch report: %s: %s\n", out,
+			    strerror(errno));
+			rc = EXIT_FAIL;
+		}
+		if (rc != 0)
+			unlink(tmp);
+		free(tmp);
+	}
+	store_close(st);
+	return rc;
+}
+
+static int
 cmd_config_check(const struct config *cfg, int argc, char **argv)
 {
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
@@ -1306,6 +1387,19 @@ const struct cli_cmd cli_cmds[] = {
 	{ "snapshots", cmd_snapshots, "snapshots URL|ID [--format table|json]",
 	    "Lists the known snapshots of a source, newest first: ours (spn)\n"
 	    "and those found in the archive's index (cdx).\n", 1 },
+	{ "report", cmd_report, "report [--format csv|json|robustlinks|"
+	    "endnotes] [--tag T] [-o FILE]",
+	    "Writes, for every source, its state, when it was last alive, when\n"
+	    "its failures began, its latest snapshot and the link to cite now:\n"
+	    "its own URL if alive, its new address if moved, else its archived\n"
+	    "copy (for a page whose text changed substantially, the copy from\n"
+	    "before the change).\n\n"
+	    "  --format F     csv (default), json, robustlinks (HTML anchors\n"
+	    "                 with data-versionurl and data-versiondate) or\n"
+	    "                 endnotes (the imported notes, each URL followed\n"
+	    "                 by its archived copy)\n"
+	    "  --tag T        only sources with this tag\n"
+	    "  -o FILE        write FILE (replaced whole, never half-written)\n", 1 },
 	{ "config-check", cmd_config_check, "config-check",
 	    "Prints the effective configuration, or every error in it with\n"
 	    "FILE:LINE, and exits 78.\n", 0 },

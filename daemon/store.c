@@ -27,7 +27,7 @@ enum stmt_id {
 	S_SRC_JUDGED, S_PROOF, S_HAS_VERSION, S_PUT_VERSION, S_GET_VERSION,
 	S_GET_PROBE, S_PUT_PROBE, S_MONITOR, S_SET_MONITOR, S_EVENTS, S_CHECKS,
 	S_ALL_IDS, S_AL_INSERT, S_AL_DUE, S_AL_SENT, S_AL_RETRY, S_AL_COUNT,
-	S_AL_NEXT, S_COUNT
+	S_AL_NEXT, S_REPORT, S_ALL_NOTES, S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -119,6 +119,25 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_AL_COUNT] = "SELECT count(*) FROM alerts WHERE state = ?1",
 	[S_AL_NEXT] = "SELECT min(next_at) FROM alerts WHERE state = 'pending' "
 	    "AND channel = ?1",
+	[S_REPORT] = "SELECT s.id, s.url, s.state, coalesce(s.state_since, 0), "
+	    "coalesce(s.confirmed_at, 0), s.moved_to, coalesce(s.run_since, 0), "
+	    "coalesce((SELECT max(started_at) FROM checks c WHERE c.source_id = "
+	    "s.id AND c.observed IN ('alive', 'moved')), 0), n.url, n.timestamp, "
+	    "coalesce(e.at, 0), e.change, (SELECT b.url FROM snapshots b WHERE "
+	    "b.source_id = s.id AND b.timestamp <= strftime('%Y%m%d%H%M%S', "
+	    "e.at / 1000, 'unixepoch') ORDER BY b.timestamp DESC LIMIT 1), "
+	    "(SELECT b.timestamp FROM snapshots b WHERE b.source_id = s.id AND "
+	    "b.timestamp <= strftime('%Y%m%d%H%M%S', e.at / 1000, 'unixepoch') "
+	    "ORDER BY b.timestamp DESC LIMIT 1), s.reason "
+	    "FROM sources s LEFT JOIN snapshots n ON n.id = (SELECT id FROM "
+	    "snapshots WHERE source_id = s.id ORDER BY timestamp DESC, id DESC "
+	    "LIMIT 1) LEFT JOIN events e ON e.id = s.last_change "
+	    "WHERE ?1 IS NULL OR s.id IN (SELECT source_id FROM source_tags "
+	    "WHERE tag = ?1) ORDER BY s.id",
+	[S_ALL_NOTES] = "SELECT n.note, n.citation, n.source_id FROM "
+	    "source_notes n WHERE ?1 IS NULL OR n.source_id IN (SELECT "
+	    "source_id FROM source_tags WHERE tag = ?1) ORDER BY n.note = '', "
+	    "CAST(n.note AS INTEGER), n.note, n.source_id",
 	[S_ALL_IDS] = "SELECT id FROM sources WHERE ?1 IS NULL OR id IN "
 	    "(SELECT source_id FROM source_tags WHERE tag = ?1) ORDER BY id",
 	[S_SOURCES] = "SELECT s.id, s.url, coalesce((SELECT group_concat(tag, "
@@ -1563,4 +1582,62 @@ store_alerts_next_at(struct store *st, const char *channel)
 		return INT64_MAX;
 	bind_text(s, 1, channel);
 	return scalar(s, INT64_MAX);
+}
+
+int
+store_report(struct store *st, const char *tag,
+    void (*cb)(void *, const struct report_row *), void *arg)
+{
+	sqlite3_stmt		*s = stmt(st, S_REPORT);
+	struct report_row	 r;
+	int			 n = 0, rc;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, tag);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.id = sqlite3_column_int64(s, 0);
+		r.url = col_text(s, 1);
+		r.state = col_text(s, 2);
+		r.state_since = sqlite3_column_int64(s, 3);
+		r.confirmed_at = sqlite3_column_int64(s, 4);
+		r.moved_to = col_text(s, 5);
+		r.first_failed = sqlite3_column_int64(s, 6);
+		r.last_alive = sqlite3_column_int64(s, 7);
+		r.snap_url = col_text(s, 8);
+		r.snap_ts = col_text(s, 9);
+		r.change_at = sqlite3_column_int64(s, 10);
+		r.change = col_text(s, 11);
+		r.before_url = col_text(s, 12);
+		r.before_ts = col_text(s, 13);
+		r.reason = col_text(s, 14);
+		cb(arg, &r);
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, "read report");
+	return n;
+}
+
+int
+store_all_notes(struct store *st, const char *tag,
+    void (*cb)(void *, const char *, const char *, int64_t), void *arg)
+{
+	sqlite3_stmt	*s = stmt(st, S_ALL_NOTES);
+	int		 n = 0, rc;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, tag);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		cb(arg, col_text(s, 0), col_text(s, 1),
+		    sqlite3_column_int64(s, 2));
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, "read notes");
+	return n;
 }

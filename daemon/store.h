@@ -300,6 +300,25 @@ struct snapshot_row {
 int	store_snapshots(struct store *, int64_t id,
 	    void (*cb)(void *, const struct snapshot_row *), void *arg);
 
+/* What a report says of a source (strings may be NULL). */
+struct report_row {
+	int64_t		 id, state_since, confirmed_at, first_failed;
+	int64_t		 last_alive, change_at;
+	const char	*url, *state, *moved_to, *reason;
+	const char	*snap_url, *snap_ts;		/* the latest snapshot */
+	const char	*change;			/* of the last change */
+	const char	*before_url, *before_ts;	/* snapshot before it */
+};
+/* Calls cb for every source (with tag, if not NULL), in id order. */
+int	store_report(struct store *, const char *tag,
+	    void (*cb)(void *, const struct report_row *), void *arg);
+
+/* Calls cb(note, citation, source id) for every endnote, in note order
+ * (numbers as numbers; URLs outside numbered notes last). */
+int	store_all_notes(struct store *, const char *tag,
+	    void (*cb)(void *, const char *, const char *, int64_t),
+	    void *arg);
+
 /* ---- the alert outbox --------------------------------------------- */
 
 /* Queues an alert (inside the transaction of its event). */

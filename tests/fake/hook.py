@@ -21,9 +21,11 @@ Under http://127.0.0.1:PORT:
                              every record)
   GET  /__stats              {"deliveries": [{"uid", "id", "verified",
                              "json_ok", "kind", "t", "path", "status",
-                             "content_type", "signature", "error"}...],
+                             "content_type", "signature", "error",
+                             "peer_gone"}...],
                              "refused": N, "refused_log": [{"uid", "t"}],
-                             "inflight": N, "max_inflight": N,
+                             "inflight": N, "inflight_uids": [...],
+                             "max_inflight": N,
                              "max_inflight_by_path": {path: N},
                              "anomalies": [...]}
                              uid: the X-Rotwatch-Alert header (null when
@@ -35,7 +37,9 @@ Under http://127.0.0.1:PORT:
                              delivery.
 A delivery is listed when its request has been read, before the answer
 (held by delay_ms) is written: a client killed while it waits still counts
-as seen.  "inflight" counts requests read and not yet answered.
+as seen.  "inflight" counts requests read and not yet answered whose
+client is still connected: a client that closes its connection while its
+answer is held is dropped from it at once (peer_gone: true).
 
 Python 3.11, standard library only.  The server exits by itself after
 --lifetime seconds.  Bodies are never written to stdout or stderr.
@@ -47,6 +51,8 @@ import hmac
 import http.server
 import json
 import os
+import select
+import socket
 import socketserver
 import threading
 import time
@@ -65,16 +71,20 @@ class State:
         self.down = args.down
         self.delay_ms = args.delay_ms
         self.status = args.status
+        self.inflight = 0
+        self.inflight_uids = {}     # request number -> uid
+        self.inflight_by_path = {}
+        self.nreq = 0
         self.reset()
 
     def reset(self):
+        """Forgets the records; requests in progress stay in flight."""
         self.deliveries = []
         self.refused = 0
         self.refused_log = []
-        self.inflight = 0
-        self.max_inflight = 0
-        self.inflight_by_path = {}
-        self.max_inflight_by_path = {}
+        self.max_inflight = self.inflight
+        self.max_inflight_by_path = {p: n for p, n in
+                                     self.inflight_by_path.items() if n}
         self.anomalies = []
 
 
@@ -199,7 +209,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 dl.append(d)
             out = {"deliveries": dl, "refused": st.refused,
                    "refused_log": list(st.refused_log),
-                   "inflight": st.inflight, "max_inflight": st.max_inflight,
+                   "inflight": st.inflight,
+                   "inflight_uids": list(st.inflight_uids.values()),
+                   "max_inflight": st.max_inflight,
                    "max_inflight_by_path": dict(st.max_inflight_by_path),
                    "down": st.down, "delay_ms": st.delay_ms,
                    "anomalies": list(st.anomalies)}
@@ -221,6 +233,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             verified = hmac.compare_digest(sig[len("sha256="):].encode(
                 "latin-1", "replace"), want.encode())
         ok, doc, why = strict_json(body)
+        rec = None
         with st.lock:
             down = st.down
             delay = st.delay_ms
@@ -229,7 +242,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st.refused += 1
                 st.refused_log.append({"uid": uid, "t": t})
             else:
-                st.deliveries.append({
+                rec = {
                     "uid": uid,
                     "id": doc.get("id") if ok else None,
                     "verified": verified,
@@ -241,19 +254,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "content_type": self.headers.get("Content-Type"),
                     "signature": sig,
                     "error": why,
+                    "peer_gone": False,
                     "body": body.decode("utf-8", "surrogateescape"),
                     "headers": {k: v for k, v in self.headers.items()},
-                })
+                }
+                st.deliveries.append(rec)
+            st.nreq += 1
+            me = st.nreq
             st.inflight += 1
+            st.inflight_uids[me] = uid
             st.max_inflight = max(st.max_inflight, st.inflight)
             n = st.inflight_by_path.get(path, 0) + 1
             st.inflight_by_path[path] = n
             st.max_inflight_by_path[path] = max(
                 st.max_inflight_by_path.get(path, 0), n)
         try:
-            if delay > 0:
-                time.sleep(delay / 1000.0)
-            if status == 503:
+            gone = delay > 0 and self.wait_or_peer_gone(delay / 1000.0)
+            if gone:
+                # the client went away (killed): nobody reads an answer
+                self.close_connection = True
+                if rec is not None:
+                    with st.lock:
+                        rec["peer_gone"] = True
+            elif status == 503:
                 self.send(503, {"error": "down"})
             else:
                 self.send(status, {"ok": True})
@@ -261,6 +284,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with st.lock:
                 st.inflight -= 1
                 st.inflight_by_path[path] -= 1
+                st.inflight_uids.pop(me, None)
+
+    def wait_or_peer_gone(self, seconds):
+        """Waits `seconds`; True as soon as the peer closes the connection
+        (so "inflight" counts only clients still waiting)."""
+        end = time.monotonic() + seconds
+        sock = self.connection
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return False
+            try:
+                r, _, _ = select.select([sock], [], [], left)
+            except (OSError, ValueError):
+                return True
+            if not r:
+                return False
+            try:
+                data = sock.recv(1, socket.MSG_PEEK)
+            except OSError:
+                return True
+            if data == b"":
+                return True
+            # the next request of a pipelining client: wait out the rest
+            time.sleep(max(0.0, end - time.monotonic()))
+            return False
 
 
 class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):

@@ -1,0 +1,363 @@
+/*
+ * report.c: the link to cite now, per source, in four formats.
+ *
+ * The link to cite: an alive source's own URL, unless its text changed
+ * substantially since it was archived (then the snapshot from before the
+ * change, the version a report cited); a moved source's new address; for
+ * every other state the latest snapshot, if there is one.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "report.h"
+#include "timefmt.h"
+#include "xmalloc.h"
+
+static const char *const formats[] = { "csv", "json", "robustlinks",
+    "endnotes" };
+
+int
+report_format_parse(const char *s)
+{
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (strcmp(s, formats[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* One source, copied out of the store's row. */
+struct src {
+	int64_t	 id, state_since, confirmed_at, first_failed, last_alive;
+	int64_t	 change_at;
+	char	*url, *state, *moved_to, *reason, *snap_url, *snap_ts;
+	char	*change, *cite, *cite_ts;	/* cite_ts: 14 digits or NULL */
+};
+
+struct rep {
+	struct src	*v;
+	size_t		 n, cap;
+};
+
+static char *
+dup(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void
+row_cb(void *arg, const struct report_row *r)
+{
+	struct rep	*rp = arg;
+	struct src	*s;
+	const char	*cite = r->url, *ts = NULL;
+
+	if (rp->n == rp->cap) {
+		rp->cap = rp->cap ? rp->cap * 2 : 64;
+		rp->v = xrealloc(rp->v, rp->cap * sizeof(*rp->v));
+	}
+	s = &rp->v[rp->n++];
+	memset(s, 0, sizeof(*s));
+	s->id = r->id;
+	s->state_since = r->state_since;
+	s->confirmed_at = r->confirmed_at;
+	s->first_failed = r->first_failed;
+	s->last_alive = r->last_alive;
+	s->change_at = r->change_at;
+	s->url = dup(r->url);
+	s->state = dup(r->state);
+	s->moved_to = dup(r->moved_to);
+	s->reason = dup(r->reason);
+	s->snap_url = dup(r->snap_url);
+	s->snap_ts = dup(r->snap_ts);
+	s->change = dup(r->change);
+	if (strcmp(r->state, "alive") == 0 || strcmp(r->state, "new") == 0) {
+		if (r->change && strcmp(r->change, "substantial") == 0 &&
+		    (r->before_url || r->snap_url)) {
+			cite = r->before_url ? r->before_url : r->snap_url;
+			ts = r->before_url ? r->before_ts : r->snap_ts;
+		}
+	} else if (strcmp(r->state, "moved") == 0 && r->moved_to)
+		cite = r->moved_to;
+	else if (r->snap_url) {
+		cite = r->snap_url;
+		ts = r->snap_ts;
+	}
+	s->cite = xstrdup(cite);
+	s->cite_ts = dup(ts);
+}
+
+static void
+rep_free(struct rep *rp)
+{
+	for (size_t i = 0; i < rp->n; i++) {
+		struct src *s = &rp->v[i];
+
+		free(s->url);
+		free(s->state);
+		free(s->moved_to);
+		free(s->reason);
+		free(s->snap_url);
+		free(s->snap_ts);
+		free(s->change);
+		free(s->cite);
+		free(s->cite_ts);
+	}
+	free(rp->v);
+}
+
+static void
+when(int64_t ms, char *buf, size_t len)
+{
+	if (ms <= 0)
+		*buf = '\0';
+	else
+		rfc3339_ms(ms, buf, len);
+}
+
+/* A CSV field: always quoted; quotes doubled; CR and LF kept inside. */
+static void
+csv(FILE *f, const char *s, int last)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputs(last ? "\"\r\n" : "\",", f);
+}
+
+/* HTML text or attribute value. */
+static void
+html(FILE *f, const char *s)
+{
+	for (; s && *s; s++)
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: fputc(*s, f);
+		}
+}
+
+/* "2026-11-01" from a 14-digit timestamp. */
+static void
+ts_date(const char *ts, char out[11])
+{
+	if (ts == NULL || strlen(ts) < 8) {
+		*out = '\0';
+		return;
+	}
+	snprintf(out, 11, "%.4s-%.2s-%.2s", ts, ts + 4, ts + 6);
+}
+
+static void
+write_csv(const struct rep *rp, FILE *f)
+{
+	char a[40], b[40], c[40], d[40], e[40];
+
+	fputs("id,url,state,state_since,confirmed_at,last_alive,first_failed,"
+	    "moved_to,last_change,change,snapshot,snapshot_time,cite,reason\r\n",
+	    f);
+	for (size_t i = 0; i < rp->n; i++) {
+		const struct src *s = &rp->v[i];
+		char id[24];
+
+		snprintf(id, sizeof(id), "%lld", (long long)s->id);
+		when(s->state_since, a, sizeof(a));
+		when(s->confirmed_at, b, sizeof(b));
+		when(s->last_alive, c, sizeof(c));
+		when(s->first_failed, d, sizeof(d));
+		when(s->change_at, e, sizeof(e));
+		csv(f, id, 0);
+		csv(f, s->url, 0);
+		csv(f, s->state, 0);
+		csv(f, a, 0);
+		csv(f, b, 0);
+		csv(f, c, 0);
+		csv(f, d, 0);
+		csv(f, s->moved_to, 0);
+		csv(f, e, 0);
+		csv(f, s->change, 0);
+		csv(f, s->snap_url, 0);
+		csv(f, s->snap_ts, 0);
+		csv(f, s->cite, 0);
+		csv(f, s->reason, 1);
+	}
+}
+
+static json_t *
+jstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *
+jtime(int64_t ms)
+{
+	char buf[40];
+
+	if (ms <= 0)
+		return json_null();
+	rfc3339_ms(ms, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static int
+write_json(const struct rep *rp, FILE *f)
+{
+	json_t	*a = json_array();
+	int	 rc;
+
+	for (size_t i = 0; i < rp->n; i++) {
+		const struct src *s = &rp->v[i];
+
+		json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:o, s:o, "
+		    "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+		    (json_int_t)s->id, "url", jstr(s->url), "state",
+		    jstr(s->state), "state_since", jtime(s->state_since),
+		    "confirmed_at", jtime(s->confirmed_at), "last_alive",
+		    jtime(s->last_alive), "first_failed",
+		    jtime(s->first_failed), "moved_to", jstr(s->moved_to),
+		    "last_change", s->change_at ? json_pack("{s:o, s:o}", "at",
+		    jtime(s->change_at), "kind", jstr(s->change)) : json_null(),
+		    "snapshot", s->snap_url ? json_pack("{s:s, s:o}", "url",
+		    s->snap_url, "timestamp", jstr(s->snap_ts)) : json_null(),
+		    "cite", jstr(s->cite), "reason", jstr(s->reason),
+		    "cite_is_archived", json_boolean(s->cite_ts != NULL)));
+	}
+	rc = json_dumpf(a, f, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+	fputc('\n', f);
+	json_decref(a);
+	return rc;
+}
+
+static void
+write_robustlinks(const struct rep *rp, FILE *f)
+{
+	char d[11];
+
+	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	    "<title>Sources, with Robust Links</title></head>\n<body>\n<ul>\n",
+	    f);
+	for (size_t i = 0; i < rp->n; i++) {
+		const struct src *s = &rp->v[i];
+
+		fputs("<li><a href=\"", f);
+		html(f, s->cite);
+		fputs("\" data-originalurl=\"", f);
+		html(f, s->url);
+		fputc('"', f);
+		if (s->snap_url) {
+			const char *u = s->cite_ts ? s->cite : s->snap_url;
+			const char *t = s->cite_ts ? s->cite_ts : s->snap_ts;
+
+			ts_date(t, d);
+			fputs(" data-versionurl=\"", f);
+			html(f, u);
+			fputs("\" data-versiondate=\"", f);
+			html(f, d);
+			fputc('"', f);
+		}
+		fputc('>', f);
+		html(f, s->url);
+		fputs("</a> (", f);
+		html(f, s->state);
+		fputs(")</li>\n", f);
+	}
+	fputs("</ul>\n</body></html>\n", f);
+}
+
+struct notes_ctx {
+	const struct rep	*rp;
+	FILE			*f;
+	char			*last;		/* the note being written */
+};
+
+static const struct src *
+find(const struct rep *rp, int64_t id)
+{
+	size_t lo = 0, hi = rp->n;
+
+	while (lo < hi) {	/* rows are in id order */
+		size_t mid = (lo + hi) / 2;
+
+		if (rp->v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < rp->n && rp->v[lo].id == id ? &rp->v[lo] : NULL;
+}
+
+static void
+note_cb(void *arg, const char *note, const char *citation, int64_t id)
+{
+	struct notes_ctx	*c = arg;
+	const struct src	*s = find(c->rp, id);
+	char			 d[11];
+
+	if (s == NULL)
+		return;
+	if (c->last == NULL || strcmp(c->last, note) != 0) {
+		free(c->last);
+		c->last = xstrdup(note);
+		if (*note)
+			fprintf(c->f, "\n%s. %s\n", note, citation);
+		else
+			fprintf(c->f, "\n%s\n", citation);
+	}
+	fprintf(c->f, "    %s", s->url);
+	if (strcmp(s->cite, s->url) != 0) {
+		ts_date(s->cite_ts, d);
+		if (s->cite_ts)
+			fprintf(c->f, " (archived %s: %s)", d, s->cite);
+		else
+			fprintf(c->f, " (now at %s)", s->cite);
+	} else if (s->snap_url) {
+		ts_date(s->snap_ts, d);
+		fprintf(c->f, " (archived %s: %s)", d, s->snap_url);
+	}
+	if (strcmp(s->state, "alive") != 0 && strcmp(s->state, "new") != 0)
+		fprintf(c->f, " [%s]", s->state);
+	fputc('\n', c->f);
+}
+
+int
+report_write(struct store *st, enum report_format fmt, const char *tag,
+    FILE *f)
+{
+	struct rep		 rp = { NULL, 0, 0 };
+	struct notes_ctx	 nc;
+	int			 rc = 0;
+
+	if (store_report(st, tag, row_cb, &rp) < 0) {
+		rep_free(&rp);
+		return -1;
+	}
+	switch (fmt) {
+	case REPORT_CSV:
+		write_csv(&rp, f);
+		break;
+	case REPORT_JSON:
+		rc = write_json(&rp, f);
+		break;
+	case REPORT_ROBUSTLINKS:
+		write_robustlinks(&rp, f);
+		break;
+	case REPORT_ENDNOTES:
+		memset(&nc, 0, sizeof(nc));
+		nc.rp = &rp;
+		nc.f = f;
+		if (store_all_notes(st, tag, note_cb, &nc) < 0)
+			rc = -1;
+		free(nc.last);
+		break;
+	}
+	rep_free(&rp);
+	return rc;
+}

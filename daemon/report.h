@@ -1,0 +1,23 @@
+/*
+ * report.h: what to cite now, for every source: as CSV, JSON, Robust
+ * Links (HTML anchors with data-originalurl, data-versionurl and
+ * data-versiondate) or the imported endnotes written back with each URL's
+ * archived copy.
+ */
+#ifndef REPORT_H
+#define REPORT_H
+
+#include <stdio.h>
+
+#include "store.h"
+
+enum report_format { REPORT_CSV, REPORT_JSON, REPORT_ROBUSTLINKS,
+    REPORT_ENDNOTES };
+
+/* Returns the format with that name, or -1. */
+int	report_format_parse(const char *);
+/* Writes the report of the sources (with tag, if not NULL); 0 or -1. */
+int	report_write(struct store *, enum report_format, const char *tag,
+	    FILE *);
+
+#endif
