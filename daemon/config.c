@@ -461,10 +461,23 @@ channel_key(struct parse_ctx *c, const char *name, const char *key,
 	char		*copy, *w, *save = NULL;
 
 	if (strcmp(key, "type") == 0) {
-		if (strcmp(value, "webhook") != 0)
-			cerr(c, "channel %s: type = \"%s\": expected webhook",
-			    name, value);
+		if (strcmp(value, "webhook") == 0)
+			ch->type = CHAN_WEBHOOK;
+		else if (strcmp(value, "atom") == 0)
+			ch->type = CHAN_ATOM;
+		else
+			cerr(c, "channel %s: type = \"%s\": expected webhook "
+			    "or atom", name, value);
 		ch->has_type = 1;
+	} else if (strcmp(key, "path") == 0) {
+		free(ch->path);
+		ch->path = *value == '/' ? xstrdup(value) : xasprintf("%s/%s",
+		    c->dir, value);
+	} else if (strcmp(key, "per_tag") == 0) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			cerr(c, "channel %s: per_tag = \"%s\": expected yes or "
+			    "no", name, value);
+		ch->per_tag = strcmp(value, "yes") == 0;
 	} else if (strcmp(key, "url") == 0) {
 		if (strncmp(value, "http://", 7) != 0 &&
 		    strncmp(value, "https://", 8) != 0)
@@ -509,7 +522,8 @@ channel_key(struct parse_ctx *c, const char *name, const char *key,
 		ch->tags = *value ? xstrdup(value) : NULL;
 	} else
 		cerr(c, "unknown key \"%s\" in section [channel %s] (known: "
-		    "type, url, secret, secret_file, events, tags)", key, name);
+		    "type, url, secret, secret_file, path, per_tag, events, "
+		    "tags)", key, name);
 	return 1;
 }
 
@@ -522,9 +536,13 @@ channels_check(struct parse_ctx *c)
 
 		c->line = ch->line;
 		if (!ch->has_type)
-			cerr(c, "channel %s: no type (type = webhook)",
+			cerr(c, "channel %s: no type (webhook or atom)",
 			    ch->name);
-		else if (ch->url == NULL)
+		else if (ch->type == CHAN_ATOM) {
+			if (ch->path == NULL)
+				cerr(c, "channel %s: no path (the feed file)",
+				    ch->name);
+		} else if (ch->url == NULL)
 			cerr(c, "channel %s: no url", ch->name);
 		else if (ch->secret == NULL)
 			cerr(c, "channel %s: no secret or secret_file (the "
@@ -779,6 +797,7 @@ config_free(struct config *cf)
 		free(cf->channels[i].url);
 		free(cf->channels[i].secret);
 		free(cf->channels[i].tags);
+		free(cf->channels[i].path);
 	}
 	free(cf->channels);
 	free(cf->path);
@@ -851,8 +870,13 @@ config_dump(const struct config *cf, FILE *f)
 	for (size_t i = 0; i < cf->nchannels; i++) {
 		const struct channel *ch = &cf->channels[i];
 
-		fprintf(f, "\n[channel %s]\ntype = webhook\nurl = %s\n"
-		    "secret = (set)\nevents =", ch->name, ch->url);
+		if (ch->type == CHAN_ATOM)
+			fprintf(f, "\n[channel %s]\ntype = atom\npath = %s\n"
+			    "per_tag = %s\nevents =", ch->name, ch->path,
+			    ch->per_tag ? "yes" : "no");
+		else
+			fprintf(f, "\n[channel %s]\ntype = webhook\nurl = %s\n"
+			    "secret = (set)\nevents =", ch->name, ch->url);
 		for (int k = 0; k < AK_COUNT; k++)
 			if (ch->kinds & (1u << k))
 				fprintf(f, " %s", alert_kind_names[k]);

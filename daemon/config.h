@@ -22,9 +22,14 @@ enum alert_kind {
 };
 extern const char *const alert_kind_names[AK_COUNT];
 
+enum channel_type { CHAN_WEBHOOK, CHAN_ATOM };
+
 /* A place alerts go to ([channel NAME]). */
 struct channel {
 	char		*name;
+	enum channel_type type;
+	char		*path;		/* atom: the feed file */
+	int		 per_tag;	/* atom: also a feed per tag */
 	char		*url;		/* webhook: where to POST */
 	char		*secret;	/* HMAC-SHA256 key */
 	unsigned	 kinds;		/* 1 << enum alert_kind */

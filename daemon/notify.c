@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "feed.h"
 #include "log.h"
 #include "notify.h"
 #include "timefmt.h"
@@ -381,6 +382,33 @@ start_cb(void *arg, const struct alert_row *a)
 	p->room--;
 }
 
+/* An Atom channel: rewrite its feeds when it has new alerts. */
+static void
+run_feed(struct notifier *n, size_t i, int64_t now)
+{
+	const struct channel	*ch = &n->cfg->channels[i];
+	int64_t			 upto;
+	char			 err[512];
+
+	if (store_alerts_next_at(n->st, ch->name) > now)
+		return;
+	if (feed_write(n->st, ch, &upto, err, sizeof(err)) == -1) {
+		if (!n->cs[i].failing)
+			log_warn("channel %s: cannot write the feed (retrying "
+			    "every second, nothing is lost): %s", ch->name,
+			    err);
+		n->cs[i].failing = 1;
+		return;
+	}
+	if (n->cs[i].failing)
+		log_info("channel %s: feed written again", ch->name);
+	n->cs[i].failing = 0;
+	if (upto > 0 && store_alerts_sent_upto(n->st, ch->name, upto, now) ==
+	    -1)
+		log_warn("channel %s: feed written, alerts not marked (they "
+		    "are written again): %s", ch->name, store_errmsg(n->st));
+}
+
 static void
 run(struct notifier *n)
 {
@@ -389,6 +417,10 @@ run(struct notifier *n)
 	for (size_t i = 0; i < n->cfg->nchannels && !n->stopping; i++) {
 		struct pick p = { n, i, PER_CHANNEL - n->cs[i].inflight };
 
+		if (n->cfg->channels[i].type == CHAN_ATOM) {
+			run_feed(n, i, now);
+			continue;
+		}
 		if (p.room <= 0)
 			continue;
 		if (store_alerts_due(n->st, n->cfg->channels[i].name, now, 0,

@@ -27,7 +27,8 @@ enum stmt_id {
 	S_SRC_JUDGED, S_PROOF, S_HAS_VERSION, S_PUT_VERSION, S_GET_VERSION,
 	S_GET_PROBE, S_PUT_PROBE, S_MONITOR, S_SET_MONITOR, S_EVENTS, S_CHECKS,
 	S_ALL_IDS, S_AL_INSERT, S_AL_DUE, S_AL_SENT, S_AL_RETRY, S_AL_COUNT,
-	S_AL_NEXT, S_REPORT, S_ALL_NOTES, S_COUNT
+	S_AL_NEXT, S_REPORT, S_ALL_NOTES, S_AL_RECENT, S_AL_TAGS, S_AL_UPTO,
+	S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -112,6 +113,25 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "LEFT JOIN checks c ON c.id = e.check_id "
 	    "WHERE a.state = 'pending' AND a.channel = ?1 AND a.next_at <= ?2 "
 	    "AND a.id > ?3 ORDER BY a.next_at, a.id LIMIT ?4",
+	[S_AL_RECENT] = "SELECT a.id, a.uid, a.kind, a.attempts, e.id, e.at, "
+	    "e.from_state, e.to_state, e.detail, e.proof, e.change, "
+	    "e.similarity, coalesce(e.check_id, 0), coalesce(s.id, 0), s.url, "
+	    "s.state, coalesce(s.state_since, 0), coalesce(s.confirmed_at, 0), "
+	    "c.class, coalesce(c.http_status, 0), c.final_url, c.sha256, "
+	    "(SELECT url FROM snapshots n WHERE n.source_id = s.id ORDER BY "
+	    "timestamp DESC, id DESC LIMIT 1), coalesce(s.run_since, 0) "
+	    "FROM alerts a JOIN events e ON e.id = a.event_id "
+	    "LEFT JOIN sources s ON s.id = e.source_id "
+	    "LEFT JOIN checks c ON c.id = e.check_id "
+	    "WHERE a.channel = ?1 AND (?2 IS NULL OR e.source_id IN (SELECT "
+	    "source_id FROM source_tags WHERE tag = ?2)) AND a.id > ?3 "
+	    "ORDER BY a.id DESC LIMIT ?4",
+	[S_AL_TAGS] = "SELECT DISTINCT t.tag FROM alerts a JOIN events e ON "
+	    "e.id = a.event_id JOIN source_tags t ON t.source_id = e.source_id "
+	    "WHERE a.channel = ?1 ORDER BY t.tag",
+	[S_AL_UPTO] = "UPDATE alerts SET state = 'sent', sent_at = ?3, "
+	    "attempts = attempts + 1 WHERE channel = ?1 AND state = 'pending' "
+	    "AND id <= ?2",
 	[S_AL_SENT] = "UPDATE alerts SET state = 'sent', sent_at = ?2, "
 	    "attempts = attempts + 1, error = NULL WHERE id = ?1",
 	[S_AL_RETRY] = "UPDATE alerts SET attempts = attempts + 1, next_at = ?2, "
@@ -1485,14 +1505,15 @@ store_alert_add(struct store *st, const char *uid, int64_t event_id,
 	return step_done(st, s, "queue alert");
 }
 
+static int	alert_rows(struct store *, sqlite3_stmt *,
+		    void (*)(void *, const struct alert_row *), void *);
+
 int
 store_alerts_due(struct store *st, const char *channel, int64_t now,
     int64_t after_id, int limit, void (*cb)(void *, const struct alert_row *),
     void *arg)
 {
-	sqlite3_stmt		*s = stmt(st, S_AL_DUE);
-	struct alert_row	 a;
-	int			 n = 0, rc;
+	sqlite3_stmt *s = stmt(st, S_AL_DUE);
 
 	if (s == NULL)
 		return -1;
@@ -1500,6 +1521,61 @@ store_alerts_due(struct store *st, const char *channel, int64_t now,
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int64(s, 3, after_id);
 	sqlite3_bind_int(s, 4, limit);
+	return alert_rows(st, s, cb, arg);
+}
+
+int
+store_alerts_recent(struct store *st, const char *channel, const char *tag,
+    int limit, void (*cb)(void *, const struct alert_row *), void *arg)
+{
+	sqlite3_stmt *s = stmt(st, S_AL_RECENT);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, channel);
+	bind_text(s, 2, tag);
+	sqlite3_bind_int64(s, 3, 0);
+	sqlite3_bind_int(s, 4, limit);
+	return alert_rows(st, s, cb, arg);
+}
+
+int
+store_alert_tags(struct store *st, const char *channel,
+    void (*cb)(void *, const char *), void *arg)
+{
+	sqlite3_stmt	*s = stmt(st, S_AL_TAGS);
+	int		 rc;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, channel);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		cb(arg, col_text(s, 0));
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : fail(st, "read alert tags");
+}
+
+int
+store_alerts_sent_upto(struct store *st, const char *channel, int64_t id,
+    int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_AL_UPTO);
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, channel);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int64(s, 3, now);
+	return step_done(st, s, "mark alerts written");
+}
+
+static int
+alert_rows(struct store *st, sqlite3_stmt *s,
+    void (*cb)(void *, const struct alert_row *), void *arg)
+{
+	struct alert_row	 a;
+	int			 n = 0, rc;
+
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&a, 0, sizeof(a));
 		a.id = sqlite3_column_int64(s, 0);

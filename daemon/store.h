@@ -342,6 +342,17 @@ struct alert_row {
 int	store_alerts_due(struct store *, const char *channel, int64_t now,
 	    int64_t after_id, int limit,
 	    void (*cb)(void *, const struct alert_row *), void *arg);
+/* The newest limit alerts of a channel, any state (of sources with tag,
+ * if not NULL), newest first. */
+int	store_alerts_recent(struct store *, const char *channel,
+	    const char *tag, int limit,
+	    void (*cb)(void *, const struct alert_row *), void *arg);
+/* Calls cb with each tag of the sources a channel has alerts for. */
+int	store_alert_tags(struct store *, const char *channel,
+	    void (*cb)(void *, const char *), void *arg);
+/* Marks a channel's pending alerts up to id sent. */
+int	store_alerts_sent_upto(struct store *, const char *channel,
+	    int64_t id, int64_t now);
 int	store_alert_sent(struct store *, int64_t id, int64_t now);
 int	store_alert_retry(struct store *, int64_t id, int64_t next_at,
 	    const char *error);
