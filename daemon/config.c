@@ -465,9 +465,12 @@ channel_key(struct parse_ctx *c, const char *name, const char *key,
 			ch->type = CHAN_WEBHOOK;
 		else if (strcmp(value, "atom") == 0)
 			ch->type = CHAN_ATOM;
-		else
-			cerr(c, "channel %s: type = \"%s\": expected webhook "
-			    "or atom", name, value);
+		else if (strcmp(value, "email") == 0) {
+			ch->type = CHAN_EMAIL;
+			ch->starttls = 1;
+		} else
+			cerr(c, "channel %s: type = \"%s\": expected webhook, "
+			    "email or atom", name, value);
 		ch->has_type = 1;
 	} else if (strcmp(key, "path") == 0) {
 		free(ch->path);
@@ -487,6 +490,42 @@ channel_key(struct parse_ctx *c, const char *name, const char *key,
 			free(ch->url);
 			ch->url = xstrdup(value);
 		}
+	} else if (strcmp(key, "smtp") == 0) {
+		if (strncmp(value, "smtp://", 7) != 0 &&
+		    strncmp(value, "smtps://", 8) != 0)
+			cerr(c, "channel %s: smtp = \"%s\": expected smtp://HOST"
+			    "[:PORT] or smtps://HOST[:PORT]", name, value);
+		else {
+			free(ch->url);
+			ch->url = xstrdup(value);
+		}
+	} else if (strcmp(key, "from") == 0 || strcmp(key, "to") == 0) {
+		char **dst = key[0] == 'f' ? &ch->from : &ch->to;
+
+		if (strpbrk(value, "\r\n<>\"") != NULL || strchr(value, '@') ==
+		    NULL)
+			cerr(c, "channel %s: %s = \"%s\": expected mail "
+			    "addresses (name@host, comma-separated)", name, key,
+			    value);
+		else {
+			free(*dst);
+			*dst = xstrdup(value);
+		}
+	} else if (strcmp(key, "user") == 0) {
+		free(ch->user);
+		ch->user = xstrdup(value);
+	} else if (strcmp(key, "password_file") == 0) {
+		char *pw = read_secret(c, value);
+
+		if (pw) {
+			free(ch->password);
+			ch->password = pw;
+		}
+	} else if (strcmp(key, "starttls") == 0) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			cerr(c, "channel %s: starttls = \"%s\": expected yes or "
+			    "no", name, value);
+		ch->starttls = strcmp(value, "yes") == 0;
 	} else if (strcmp(key, "secret") == 0 ||
 	    strcmp(key, "secret_file") == 0) {
 		char *sec = key[6] == '\0' ? xstrdup(value) : read_secret(c,
@@ -522,8 +561,9 @@ channel_key(struct parse_ctx *c, const char *name, const char *key,
 		ch->tags = *value ? xstrdup(value) : NULL;
 	} else
 		cerr(c, "unknown key \"%s\" in section [channel %s] (known: "
-		    "type, url, secret, secret_file, path, per_tag, events, "
-		    "tags)", key, name);
+		    "type, url, secret, secret_file, path, per_tag, smtp, from, "
+		    "to, user, password_file, starttls, events, tags)", key,
+		    name);
 	return 1;
 }
 
@@ -542,6 +582,11 @@ channels_check(struct parse_ctx *c)
 			if (ch->path == NULL)
 				cerr(c, "channel %s: no path (the feed file)",
 				    ch->name);
+		} else if (ch->type == CHAN_EMAIL) {
+			if (ch->url == NULL || ch->from == NULL || ch->to ==
+			    NULL)
+				cerr(c, "channel %s: email needs smtp, from and "
+				    "to", ch->name);
 		} else if (ch->url == NULL)
 			cerr(c, "channel %s: no url", ch->name);
 		else if (ch->secret == NULL)
@@ -798,6 +843,10 @@ config_free(struct config *cf)
 		free(cf->channels[i].secret);
 		free(cf->channels[i].tags);
 		free(cf->channels[i].path);
+		free(cf->channels[i].from);
+		free(cf->channels[i].to);
+		free(cf->channels[i].user);
+		free(cf->channels[i].password);
 	}
 	free(cf->channels);
 	free(cf->path);
@@ -874,6 +923,13 @@ config_dump(const struct config *cf, FILE *f)
 			fprintf(f, "\n[channel %s]\ntype = atom\npath = %s\n"
 			    "per_tag = %s\nevents =", ch->name, ch->path,
 			    ch->per_tag ? "yes" : "no");
+		else if (ch->type == CHAN_EMAIL)
+			fprintf(f, "\n[channel %s]\ntype = email\nsmtp = %s\n"
+			    "from = %s\nto = %s\nuser = %s\npassword_file = %s"
+			    "\nstarttls = %s\nevents =", ch->name, ch->url,
+			    ch->from, ch->to, ch->user ? ch->user : "",
+			    ch->password ? "(set)" : "", ch->starttls ? "yes" :
+			    "no");
 		else
 			fprintf(f, "\n[channel %s]\ntype = webhook\nurl = %s\n"
 			    "secret = (set)\nevents =", ch->name, ch->url);

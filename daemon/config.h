@@ -22,7 +22,7 @@ enum alert_kind {
 };
 extern const char *const alert_kind_names[AK_COUNT];
 
-enum channel_type { CHAN_WEBHOOK, CHAN_ATOM };
+enum channel_type { CHAN_WEBHOOK, CHAN_ATOM, CHAN_EMAIL };
 
 /* A place alerts go to ([channel NAME]). */
 struct channel {
@@ -30,7 +30,11 @@ struct channel {
 	enum channel_type type;
 	char		*path;		/* atom: the feed file */
 	int		 per_tag;	/* atom: also a feed per tag */
-	char		*url;		/* webhook: where to POST */
+	char		*url;		/* webhook: where to POST; email:
+					   smtp:// or smtps:// server */
+	char		*from, *to;	/* email: sender, recipients */
+	char		*user, *password;	/* email: SMTP login */
+	int		 starttls;	/* email on smtp://: require it */
 	char		*secret;	/* HMAC-SHA256 key */
 	unsigned	 kinds;		/* 1 << enum alert_kind */
 	char		*tags;		/* space-separated; NULL: all sources */

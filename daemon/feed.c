@@ -11,6 +11,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "feed.h"
+#include "notify.h"
 #include "timefmt.h"
 #include "xmalloc.h"
 
@@ -61,41 +62,11 @@ add_link(struct feed_ctx *c, const char *rel, const char *href)
 	free(h);
 }
 
-struct lines {
-	char	*s;
-	size_t	 len;
-};
-
-static void
-add(struct lines *l, const char *label, const char *v)
-{
-	char *line;
-
-	if (v == NULL || *v == '\0')
-		return;
-	line = xasprintf("%s: %s\n", label, v);
-	l->s = xrealloc(l->s, l->len + strlen(line) + 1);
-	memcpy(l->s + l->len, line, strlen(line) + 1);
-	l->len += strlen(line);
-	free(line);
-}
-
-static void
-note_line(void *arg, const char *note, const char *citation)
-{
-	char *v = xasprintf("%s%s%s", *note ? note : "", *note ? ". " : "",
-	    citation);
-
-	add(arg, "Cited in", v);
-	free(v);
-}
-
 static void
 entry_cb(void *arg, const struct alert_row *a)
 {
 	struct feed_ctx	*c = arg;
-	struct lines	 l = { NULL, 0 };
-	char		 at[40], buf[64], *id, *title;
+	char		 at[40], *id, *title, *details;
 
 	if (a->id > c->upto)
 		c->upto = a->id;
@@ -106,32 +77,7 @@ entry_cb(void *arg, const struct alert_row *a)
 		title = xasprintf("%s: %s", a->kind, a->url ? a->url : "");
 	else
 		title = xasprintf("monitor %s", a->to ? a->to : a->kind);
-	add(&l, "Source", a->url);
-	if (a->from && a->to) {
-		char *v = xasprintf("%s -> %s", a->from, a->to);
-
-		add(&l, "State", v);
-		free(v);
-	}
-	add(&l, "Why", a->detail);
-	if (a->first_failed > 0) {
-		rfc3339_ms(a->first_failed, buf, sizeof(buf));
-		add(&l, "First failed", buf);
-	}
-	if (a->confirmed_at > 0) {
-		rfc3339_ms(a->confirmed_at, buf, sizeof(buf));
-		add(&l, "Confirmed", buf);
-	}
-	if (a->http_status > 0) {
-		snprintf(buf, sizeof(buf), "%ld", a->http_status);
-		add(&l, "HTTP status", buf);
-	}
-	add(&l, "Final URL", a->final_url);
-	add(&l, "Body SHA-256", a->sha256);
-	add(&l, "Change", a->change);
-	add(&l, "Archived copy", a->snapshot);
-	if (a->source_id > 0)
-		store_notes(c->st, a->source_id, note_line, &l);
+	details = notify_details(c->st, a);
 	if (xmlTextWriterStartElement(c->w, X("entry")) < 0)
 		c->bad = 1;
 	elem(c, "id", id);
@@ -146,7 +92,7 @@ entry_cb(void *arg, const struct alert_row *a)
 	    X(a->kind)) < 0 || xmlTextWriterEndElement(c->w) < 0)
 		c->bad = 1;
 	{
-		char *t = xml_clean(l.s ? l.s : "");
+		char *t = xml_clean(details);
 
 		if (xmlTextWriterStartElement(c->w, X("content")) < 0 ||
 		    xmlTextWriterWriteAttribute(c->w, X("type"),
@@ -158,7 +104,7 @@ entry_cb(void *arg, const struct alert_row *a)
 	}
 	if (xmlTextWriterEndElement(c->w) < 0)
 		c->bad = 1;
-	free(l.s);
+	free(details);
 	free(id);
 	free(title);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -26,7 +27,8 @@ struct nreq {
 	int64_t			 id;		/* alerts.id */
 	int			 attempts;
 	char			*body;
-	struct curl_slist	*hdrs;
+	size_t			 off;		/* email: bytes read so far */
+	struct curl_slist	*hdrs;		/* or the recipients */
 	char			 errbuf[CURL_ERROR_SIZE];
 	struct nreq		*next;
 };
@@ -225,6 +227,70 @@ message(struct notifier *n, const struct alert_row *a)
 	return body;
 }
 
+struct lines {
+	char	*s;
+	size_t	 len;
+};
+
+static void
+add(struct lines *l, const char *label, const char *v)
+{
+	char *line;
+
+	if (v == NULL || *v == '\0')
+		return;
+	line = xasprintf("%s: %s\n", label, v);
+	l->s = xrealloc(l->s, l->len + strlen(line) + 1);
+	memcpy(l->s + l->len, line, strlen(line) + 1);
+	l->len += strlen(line);
+	free(line);
+}
+
+static void
+note_line(void *arg, const char *note, const char *citation)
+{
+	char *v = xasprintf("%s%s%s", *note ? note : "", *note ? ". " : "",
+	    citation);
+
+	add(arg, "Cited in", v);
+	free(v);
+}
+
+char *
+notify_details(struct store *st, const struct alert_row *a)
+{
+	struct lines	 l = { NULL, 0 };
+	char		 buf[64];
+
+	add(&l, "Source", a->url);
+	if (a->from && a->to) {
+		char *v = xasprintf("%s -> %s", a->from, a->to);
+
+		add(&l, "State", v);
+		free(v);
+	}
+	add(&l, "Why", a->detail);
+	if (a->first_failed > 0) {
+		rfc3339_ms(a->first_failed, buf, sizeof(buf));
+		add(&l, "First failed", buf);
+	}
+	if (a->confirmed_at > 0) {
+		rfc3339_ms(a->confirmed_at, buf, sizeof(buf));
+		add(&l, "Confirmed", buf);
+	}
+	if (a->http_status > 0) {
+		snprintf(buf, sizeof(buf), "%ld", a->http_status);
+		add(&l, "HTTP status", buf);
+	}
+	add(&l, "Final URL", a->final_url);
+	add(&l, "Body SHA-256", a->sha256);
+	add(&l, "Change", a->change);
+	add(&l, "Archived copy", a->snapshot);
+	if (a->source_id > 0)
+		store_notes(st, a->source_id, note_line, &l);
+	return l.s ? l.s : xstrdup("");
+}
+
 /* ---- delivery ----------------------------------------------------- */
 
 static void	run(struct notifier *);
@@ -272,7 +338,9 @@ done_cb(struct http_req *req, CURLcode rc)
 
 	curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &status);
 	unlink_req(n, r);
-	if (rc == CURLE_OK && status >= 200 && status < 300) {
+	/* Mail: curl fails the transfer unless the server took it. */
+	if (rc == CURLE_OK && (ch->type == CHAN_EMAIL || (status >= 200 &&
+	    status < 300))) {
 		if (store_alert_sent(n->st, r->id, wall_ms()) == -1)
 			log_warn("alert %lld delivered to %s, but cannot be "
 			    "marked sent (it will be sent again): %s",
@@ -306,6 +374,120 @@ done_cb(struct http_req *req, CURLcode rc)
 	nreq_free(r);
 	if (!n->stopping)
 		run(n);
+}
+
+/* ---- mail -------------------------------------------------------- */
+
+/* A header value: one line of printable text, RFC 2047 if not ASCII. */
+static char *
+header_value(const char *s)
+{
+	size_t		 n = strlen(s), i;
+	int		 ascii = 1;
+	char		*v = xstrdup(s), *enc;
+	unsigned char	*b64;
+
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			v[i] = ' ';	/* no CR/LF: no header injection */
+		ascii &= (unsigned char)v[i] < 0x80;
+	}
+	if (ascii)
+		return v;
+	b64 = xmalloc(4 * ((n + 2) / 3) + 1);
+	EVP_EncodeBlock(b64, (unsigned char *)v, (int)n);
+	enc = xasprintf("=?UTF-8?B?%s?=", b64);
+	free(b64);
+	free(v);
+	return enc;
+}
+
+static size_t
+read_cb(char *buf, size_t size, size_t nm, void *arg)
+{
+	struct nreq	*r = arg;
+	size_t		 left = strlen(r->body) - r->off, k = size * nm;
+
+	if (k > left)
+		k = left;
+	memcpy(buf, r->body + r->off, k);
+	r->off += k;
+	return k;
+}
+
+/* The message: headers, then the details in base64 (any byte is safe). */
+static int
+setup_mail(struct notifier *n, const struct channel *ch,
+    const struct alert_row *a, struct nreq *r)
+{
+	CURL		*e = r->req.easy;
+	char		*details = notify_details(n->st, a), *line = text_line(a);
+	char		*subject, *b64, *copy, *w, *save = NULL, date[64], *from;
+	size_t		 dl = strlen(details), bl, o = 0;
+	time_t		 t = (time_t)(wall_ms() / 1000);
+	struct tm	 tm;
+	struct lines	 body = { NULL, 0 };
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	subject = header_value(line + strlen("rotwatch: "));
+	b64 = xmalloc(4 * ((dl + 2) / 3) + 1);
+	bl = (size_t)EVP_EncodeBlock((unsigned char *)b64,
+	    (unsigned char *)details, (int)dl);
+	r->body = xasprintf("From: rotwatch <%s>\r\nTo: %s\r\n"
+	    "Subject: [rotwatch] %s\r\nDate: %s\r\n"
+	    "Message-ID: <%s@rotwatch>\r\nX-Rotwatch-Alert: %s\r\n"
+	    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n", ch->from, ch->to,
+	    subject, date, a->uid, a->uid);
+	body.s = r->body;
+	body.len = strlen(r->body);
+	for (o = 0; o < bl; o += 76) {
+		char chunk[80];
+
+		snprintf(chunk, sizeof(chunk), "%.*s\r\n", (int)(bl - o < 76 ?
+		    bl - o : 76), b64 + o);
+		body.s = xrealloc(body.s, body.len + strlen(chunk) + 1);
+		memcpy(body.s + body.len, chunk, strlen(chunk) + 1);
+		body.len += strlen(chunk);
+	}
+	r->body = body.s;
+	free(b64);
+	free(subject);
+	free(line);
+	free(details);
+	from = xasprintf("<%s>", ch->from);
+	copy = xstrdup(ch->to);
+	for (w = strtok_r(copy, ", \t", &save); w; w = strtok_r(NULL, ", \t",
+	    &save)) {
+		char *rc = xasprintf("<%s>", w);
+
+		r->hdrs = curl_slist_append(r->hdrs, rc);
+		free(rc);
+	}
+	free(copy);
+	curl_easy_setopt(e, CURLOPT_URL, ch->url);
+	curl_easy_setopt(e, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(e, CURLOPT_MAIL_RCPT, r->hdrs);
+	free(from);	/* curl copies string options */
+	curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(e, CURLOPT_READDATA, r);
+	curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 60000L);
+	if (strncmp(ch->url, "smtp://", 7) == 0)
+		curl_easy_setopt(e, CURLOPT_USE_SSL, ch->starttls ?
+		    (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
+	if (ch->user)
+		curl_easy_setopt(e, CURLOPT_USERNAME, ch->user);
+	if (ch->password)
+		curl_easy_setopt(e, CURLOPT_PASSWORD, ch->password);
+	if (n->cfg->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, n->cfg->ca_file);
+	return 0;
 }
 
 struct pick {
@@ -342,8 +524,19 @@ start_cb(void *arg, const struct alert_row *a)
 	r->ch = p->ch;
 	r->id = a->id;
 	r->attempts = a->attempts;
-	if ((r->body = message(n, a)) == NULL ||
-	    (e = r->req.easy = curl_easy_init()) == NULL) {
+	if ((e = r->req.easy = curl_easy_init()) == NULL) {
+		nreq_free(r);
+		return;
+	}
+	r->req.done = done_cb;
+	if (ch->type == CHAN_EMAIL) {
+		if (setup_mail(n, ch, a, r) == -1) {
+			nreq_free(r);
+			return;
+		}
+		goto add;
+	}
+	if ((r->body = message(n, a)) == NULL) {
 		nreq_free(r);
 		return;
 	}
@@ -357,7 +550,6 @@ start_cb(void *arg, const struct alert_row *a)
 	r->hdrs = curl_slist_append(r->hdrs, sig);
 	r->hdrs = curl_slist_append(r->hdrs, h);
 	free(h);
-	r->req.done = done_cb;
 	curl_easy_setopt(e, CURLOPT_URL, ch->url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
@@ -371,6 +563,7 @@ start_cb(void *arg, const struct alert_row *a)
 	if (n->cfg->ca_file)
 		curl_easy_setopt(e, CURLOPT_CAINFO, n->cfg->ca_file);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_cb);
+add:
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
 	if (http_add(n->http, &r->req) == -1) {
 		nreq_free(r);

@@ -29,6 +29,9 @@ int		 notify_event(const struct config *, struct store *,
 /* The alert kind of an event (enum alert_kind), or -1 for none. */
 int		 notify_kind(const struct event *);
 
+/* What an alert says, as lines a person reads (malloc'd). */
+char		*notify_details(struct store *, const struct alert_row *);
+
 struct notifier	*notifier_new(uv_loop_t *, struct http *, struct store *,
 		    const struct config *);
 /* Looks for due alerts soon (after a commit queued some). */

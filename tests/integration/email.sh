@@ -1,0 +1,97 @@
+#!/bin/bash
+# Email channels: the daemon hands each alert to a real SMTP server
+# (aiosmtpd) with libcurl; the mail parses, says what happened in its
+# subject, carries the alert id, the citation verbatim in its body; a
+# CR/LF in what goes into a header cannot add a header; a server that says
+# "try later" gets the mail again later, nothing lost.
+. "$(dirname "$0")/lib.sh"
+setup
+SY=/usr/bin/python3	# Debian's, with python3-aiosmtpd
+"$SY" -c 'import aiosmtpd' 2>/dev/null || { echo "FATAL: python3-aiosmtpd missing (make deps)"; exit 1; }
+start_web main
+B="http://127.0.0.1:$WEB_PORT"
+rm -f "$T/smtp.port"
+start_bg "$T/smtp.log" "$SY" "$FAKE/smtp.py" --portfile "$T/smtp.port" \
+	--out "$T/mail.jsonl" --down "$T/smtp-down" --lifetime 120
+for _ in $(seq 100); do [ -s "$T/smtp.port" ] && break; sleep 0.05; done
+SP=$(cat "$T/smtp.port")
+cat >>"$CONF" <<EOF2
+
+[verdict]
+confirm_checks = 2
+confirm_span = 0s
+
+[alerts]
+retry = 500ms
+retry_max = 1s
+
+[archive]
+enabled = no
+
+[channel mail]
+type = email
+smtp = smtp://127.0.0.1:$SP
+starttls = no
+from = rotwatch@ngo.example
+to = research@ngo.example, editor@ngo.example
+EOF2
+CIT='Interior ministry, "Biometric <b>data</b>" report'
+printf '7 %s %s\n' "$CIT" "$B/notfound" >"$T/notes.txt"
+rw import "$T/notes.txt" >/dev/null 2>&1
+rw add "$B/gone" >/dev/null 2>&1
+rw check --all >/dev/null 2>&1
+rw check --all >/dev/null 2>&1
+assert_eq "two alerts queued for the mail channel" 2 \
+	"$(q "SELECT count(*) FROM alerts WHERE channel = 'mail'")"
+
+touch "$T/smtp-down"		# the server says 451 for a while
+start_bg "$T/daemon.log" "${RW[@]}" -c "$CONF" daemon
+DPID=$BG_PID
+tried() { [ "$(q "SELECT count(*) FROM alerts WHERE attempts >= 2")" = 2 ]; }
+wait_for 10 tried
+assert_eq "while the server refuses: nothing marked sent" 0 \
+	"$(q "SELECT count(*) FROM alerts WHERE state = 'sent'")"
+assert_eq "while the server refuses: nothing received" 0 \
+	"$(cat "$T/mail.jsonl" 2>/dev/null | wc -l)"
+rm -f "$T/smtp-down"
+sent() { [ "$(q "SELECT count(*) FROM alerts WHERE state = 'sent'")" = 2 ]; }
+wait_for 10 sent
+assert_eq "the server back: both sent" 2 "$(q "SELECT count(*) FROM alerts WHERE state = 'sent'")"
+kill -TERM "$DPID"
+res=$("$SY" - "$T/mail.jsonl" "$B" "$CIT" <<'PY'
+import json, sys
+from email import policy
+from email.parser import Parser
+recs = [json.loads(l) for l in open(sys.argv[1])]
+b, cit = sys.argv[2], sys.argv[3]
+bad = []
+if len(recs) != 2: bad.append("%d mails" % len(recs))
+ids = set()
+for r in recs:
+    m = Parser(policy=policy.default).parsestr(r["data"])
+    if sorted(r["rcpt"]) != ["editor@ngo.example", "research@ngo.example"]: bad.append("rcpt %r" % r["rcpt"])
+    if r["from"] != "rotwatch@ngo.example": bad.append("from %r" % r["from"])
+    subj = m["subject"]
+    if not subj.startswith("[rotwatch] dead: " + b): bad.append("subject %r" % subj)
+    ids.add(m["x-rotwatch-alert"])
+    body = m.get_content()
+    if "State: suspect -> dead" not in body: bad.append("body %r" % body[:200])
+    if b + "/notfound" in subj and "Cited in: 7. " + cit not in body: bad.append("citation %r" % body)
+if len(ids) != 2 or None in ids: bad.append("alert ids %r" % ids)
+print("fine" if not bad else "; ".join(bad))
+PY
+)
+assert_eq "mails parse: subject, recipients, alert id, body with the citation" fine "$res"
+
+# a header cannot be injected: the subject is built from the URL and the
+# reason only, and both are cleaned; a from/to with CR/LF is refused
+f="$T/bad.conf"
+printf '[storage]\ndatabase = db.sqlite\n\n[channel m]\ntype = email\nsmtp = smtp://127.0.0.1:25\nfrom = a@b\nto = x@y>\n' >"$f"
+err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
+assert_rc "email to with '>': config-check" 78 $?
+assert_contains "email to: FILE:LINE" "$f:8:" "$err"
+printf '[storage]\ndatabase = db.sqlite\n\n[channel m]\ntype = email\nsmtp = http://127.0.0.1/\n' >"$f"
+err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
+assert_rc "email with an http smtp: config-check" 78 $?
+assert_contains "email smtp: FILE:LINE" "$f:6:" "$err"
+finish
