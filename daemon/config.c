@@ -521,6 +521,15 @@ channel_key(struct parse_ctx *c, const char *name, const char *key,
 			free(ch->password);
 			ch->password = pw;
 		}
+	} else if (strcmp(key, "digest") == 0) {
+		int64_t ms;
+
+		if (config_parse_duration_ms(value, &ms) == -1 || ms < 0)
+			cerr(c, "channel %s: digest = \"%s\": expected 0 (a "
+			    "mail per alert) or a duration such as 1d", name,
+			    value);
+		else
+			ch->digest_ms = ms;
 	} else if (strcmp(key, "starttls") == 0) {
 		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
 			cerr(c, "channel %s: starttls = \"%s\": expected yes or "
@@ -562,7 +571,7 @@ channel_key(struct parse_ctx *c, const char *name, const char *key,
 	} else
 		cerr(c, "unknown key \"%s\" in section [channel %s] (known: "
 		    "type, url, secret, secret_file, path, per_tag, smtp, from, "
-		    "to, user, password_file, starttls, events, tags)", key,
+		    "to, user, password_file, starttls, digest, events, tags)", key,
 		    name);
 	return 1;
 }
@@ -926,10 +935,11 @@ config_dump(const struct config *cf, FILE *f)
 		else if (ch->type == CHAN_EMAIL)
 			fprintf(f, "\n[channel %s]\ntype = email\nsmtp = %s\n"
 			    "from = %s\nto = %s\nuser = %s\npassword_file = %s"
-			    "\nstarttls = %s\nevents =", ch->name, ch->url,
-			    ch->from, ch->to, ch->user ? ch->user : "",
-			    ch->password ? "(set)" : "", ch->starttls ? "yes" :
-			    "no");
+			    "\nstarttls = %s\ndigest = %lldms\nevents =",
+			    ch->name, ch->url, ch->from, ch->to, ch->user ?
+			    ch->user : "", ch->password ? "(set)" : "",
+			    ch->starttls ? "yes" : "no",
+			    (long long)ch->digest_ms);
 		else
 			fprintf(f, "\n[channel %s]\ntype = webhook\nurl = %s\n"
 			    "secret = (set)\nevents =", ch->name, ch->url);

@@ -35,6 +35,8 @@ struct channel {
 	char		*from, *to;	/* email: sender, recipients */
 	char		*user, *password;	/* email: SMTP login */
 	int		 starttls;	/* email on smtp://: require it */
+	int64_t		 digest_ms;	/* email: one mail per period; 0:
+					   one per alert */
 	char		*secret;	/* HMAC-SHA256 key */
 	unsigned	 kinds;		/* 1 << enum alert_kind */
 	char		*tags;		/* space-separated; NULL: all sources */

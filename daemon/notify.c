@@ -25,6 +25,7 @@ struct nreq {
 	struct notifier		*n;
 	size_t			 ch;		/* index of the channel */
 	int64_t			 id;		/* alerts.id */
+	int64_t			 upto;		/* a digest: alerts up to this */
 	int			 attempts;
 	char			*body;
 	size_t			 off;		/* email: bytes read so far */
@@ -36,6 +37,8 @@ struct nreq {
 struct chan_state {
 	int		 inflight;
 	int		 failing;	/* logged that it fails */
+	int		 fails;		/* digests failed in a row */
+	int64_t		 retry_at;	/* digest: not before (wall ms) */
 };
 
 struct notifier {
@@ -341,7 +344,10 @@ done_cb(struct http_req *req, CURLcode rc)
 	/* Mail: curl fails the transfer unless the server took it. */
 	if (rc == CURLE_OK && (ch->type == CHAN_EMAIL || (status >= 200 &&
 	    status < 300))) {
-		if (store_alert_sent(n->st, r->id, wall_ms()) == -1)
+		n->cs[r->ch].fails = 0;
+		if (r->upto > 0 ? store_alerts_sent_upto(n->st, ch->name,
+		    r->upto, wall_ms()) == -1 : store_alert_sent(n->st, r->id,
+		    wall_ms()) == -1)
 			log_warn("alert %lld delivered to %s, but cannot be "
 			    "marked sent (it will be sent again): %s",
 			    (long long)r->id, ch->name, store_errmsg(n->st));
@@ -361,8 +367,18 @@ done_cb(struct http_req *req, CURLcode rc)
 			delay *= 2;
 		if (delay > n->cfg->alert_retry_max_ms)
 			delay = n->cfg->alert_retry_max_ms;
-		if (store_alert_retry(n->st, r->id, wall_ms() + delay, why) ==
-		    -1)
+		if (r->upto > 0) {
+			/* A digest waits as a whole. */
+			delay = n->cfg->alert_retry_ms;
+			for (int i = 0; i < n->cs[r->ch].fails && delay <
+			    n->cfg->alert_retry_max_ms; i++)
+				delay *= 2;
+			if (delay > n->cfg->alert_retry_max_ms)
+				delay = n->cfg->alert_retry_max_ms;
+			n->cs[r->ch].fails++;
+			n->cs[r->ch].retry_at = wall_ms() + delay;
+		} else if (store_alert_retry(n->st, r->id, wall_ms() + delay,
+		    why) == -1)
 			log_warn("cannot reschedule alert %lld: %s",
 			    (long long)r->id, store_errmsg(n->st));
 		if (!n->cs[r->ch].failing) {
@@ -415,13 +431,16 @@ read_cb(char *buf, size_t size, size_t nm, void *arg)
 	return k;
 }
 
-/* The message: headers, then the details in base64 (any byte is safe). */
-static int
-setup_mail(struct notifier *n, const struct channel *ch,
-    const struct alert_row *a, struct nreq *r)
+/*
+ * The message: headers, then details in base64 (any byte is safe); a
+ * digest is sent as one alert whose details are all of its alerts.
+ */
+static void
+setup_mail_text(struct notifier *n, const struct channel *ch,
+    const struct alert_row *a, struct nreq *r, const char *text)
 {
 	CURL		*e = r->req.easy;
-	char		*details = notify_details(n->st, a), *line = text_line(a);
+	char		*details = xstrdup(text), *line = text_line(a);
 	char		*subject, *b64, *copy, *w, *save = NULL, date[64], *from;
 	size_t		 dl = strlen(details), bl, o = 0;
 	time_t		 t = (time_t)(wall_ms() / 1000);
@@ -487,7 +506,101 @@ setup_mail(struct notifier *n, const struct channel *ch,
 		curl_easy_setopt(e, CURLOPT_PASSWORD, ch->password);
 	if (n->cfg->ca_file)
 		curl_easy_setopt(e, CURLOPT_CAINFO, n->cfg->ca_file);
+}
+
+static int
+setup_mail(struct notifier *n, const struct channel *ch,
+    const struct alert_row *a, struct nreq *r)
+{
+	char *details = notify_details(n->st, a);
+
+	setup_mail_text(n, ch, a, r, details);
+	free(details);
 	return 0;
+}
+
+struct digest {
+	struct lines	 text;
+	int64_t		 upto;
+	int		 n;
+	struct notifier	*nt;
+};
+
+static void
+digest_cb(void *arg, const struct alert_row *a)
+{
+	struct digest	*d = arg;
+	char		*line = text_line(a), *det = notify_details(d->nt->st, a);
+	char		*part = xasprintf("%s%s\n%s", d->n ? "\n" : "", line +
+			    strlen("rotwatch: "), det);
+	size_t		 k = strlen(part);
+
+	d->text.s = xrealloc(d->text.s, d->text.len + k + 1);
+	memcpy(d->text.s + d->text.len, part, k + 1);
+	d->text.len += k;
+	if (a->id > d->upto)
+		d->upto = a->id;
+	d->n++;
+	free(part);
+	free(det);
+	free(line);
+}
+
+/* An email channel with a digest period: one mail for all that waits. */
+static void
+run_digest(struct notifier *n, size_t i, int64_t now)
+{
+	const struct channel	*ch = &n->cfg->channels[i];
+	struct digest		 d;
+	struct alert_row	 a;
+	struct nreq		*r;
+	char			 subj[96];
+
+	if (n->cs[i].inflight > 0 || now < n->cs[i].retry_at ||
+	    store_alerts_oldest(n->st, ch->name) > now - ch->digest_ms)
+		return;
+	memset(&d, 0, sizeof(d));
+	d.nt = n;
+	if (store_alerts_due(n->st, ch->name, INT64_MAX, 0, 1000, digest_cb,
+	    &d) <= 0) {
+		free(d.text.s);
+		return;
+	}
+	/* The mail is built like a single alert's, with the digest as its
+	 * details. */
+	memset(&a, 0, sizeof(a));
+	snprintf(subj, sizeof(subj), "digest-%lld-%s", (long long)d.upto,
+	    ch->name);
+	a.uid = subj;
+	a.kind = "digest";
+	a.at = now;
+	a.similarity = -1;
+	r = xcalloc(1, sizeof(*r));
+	r->n = n;
+	r->ch = i;
+	r->upto = d.upto;
+	if ((r->req.easy = curl_easy_init()) == NULL) {
+		free(d.text.s);
+		free(r);
+		return;
+	}
+	r->req.done = done_cb;
+	{
+		char what[64];
+
+		snprintf(what, sizeof(what), "%d alerts", d.n);
+		a.detail = what;
+		setup_mail_text(n, ch, &a, r, d.text.s);
+	}
+	free(d.text.s);
+	curl_easy_setopt(r->req.easy, CURLOPT_ERRORBUFFER, r->errbuf);
+	if (http_add(n->http, &r->req) == -1) {
+		nreq_free(r);
+		return;
+	}
+	r->next = n->inflight;
+	n->inflight = r;
+	n->cs[i].inflight++;
 }
 
 struct pick {
@@ -612,6 +725,11 @@ run(struct notifier *n)
 
 		if (n->cfg->channels[i].type == CHAN_ATOM) {
 			run_feed(n, i, now);
+			continue;
+		}
+		if (n->cfg->channels[i].type == CHAN_EMAIL &&
+		    n->cfg->channels[i].digest_ms > 0) {
+			run_digest(n, i, now);
 			continue;
 		}
 		if (p.room <= 0)

@@ -28,7 +28,7 @@ enum stmt_id {
 	S_GET_PROBE, S_PUT_PROBE, S_MONITOR, S_SET_MONITOR, S_EVENTS, S_CHECKS,
 	S_ALL_IDS, S_AL_INSERT, S_AL_DUE, S_AL_SENT, S_AL_RETRY, S_AL_COUNT,
 	S_AL_NEXT, S_REPORT, S_ALL_NOTES, S_AL_RECENT, S_AL_TAGS, S_AL_UPTO,
-	S_COUNT
+	S_AL_OLDEST, S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -126,6 +126,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "WHERE a.channel = ?1 AND (?2 IS NULL OR e.source_id IN (SELECT "
 	    "source_id FROM source_tags WHERE tag = ?2)) AND a.id > ?3 "
 	    "ORDER BY a.id DESC LIMIT ?4",
+	[S_AL_OLDEST] = "SELECT min(created_at) FROM alerts WHERE state = "
+	    "'pending' AND channel = ?1",
 	[S_AL_TAGS] = "SELECT DISTINCT t.tag FROM alerts a JOIN events e ON "
 	    "e.id = a.event_id JOIN source_tags t ON t.source_id = e.source_id "
 	    "WHERE a.channel = ?1 ORDER BY t.tag",
@@ -1716,4 +1718,15 @@ store_all_notes(struct store *st, const char *tag,
 	if (rc != SQLITE_DONE)
 		return fail(st, "read notes");
 	return n;
+}
+
+int64_t
+store_alerts_oldest(struct store *st, const char *channel)
+{
+	sqlite3_stmt *s = stmt(st, S_AL_OLDEST);
+
+	if (s == NULL)
+		return INT64_MAX;
+	bind_text(s, 1, channel);
+	return scalar(s, INT64_MAX);
 }

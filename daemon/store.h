@@ -358,6 +358,8 @@ int	store_alert_retry(struct store *, int64_t id, int64_t next_at,
 	    const char *error);
 /* Alerts in a state (pending or sent). */
 int64_t	store_alerts_count(struct store *, const char *state);
+/* When a channel's oldest pending alert was queued; INT64_MAX if none. */
+int64_t	store_alerts_oldest(struct store *, const char *channel);
 /* The earliest next_at of a channel's pending alerts; INT64_MAX if none. */
 int64_t	store_alerts_next_at(struct store *, const char *channel);
 

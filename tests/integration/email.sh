@@ -34,6 +34,14 @@ smtp = smtp://127.0.0.1:$SP
 starttls = no
 from = rotwatch@ngo.example
 to = research@ngo.example, editor@ngo.example
+
+[channel daily]
+type = email
+smtp = smtp://127.0.0.1:$SP
+starttls = no
+from = rotwatch@ngo.example
+to = digest@ngo.example
+digest = 2s
 EOF2
 CIT='Interior ministry, "Biometric <b>data</b>" report'
 printf '7 %s %s\n' "$CIT" "$B/notfound" >"$T/notes.txt"
@@ -41,31 +49,43 @@ rw import "$T/notes.txt" >/dev/null 2>&1
 rw add "$B/gone" >/dev/null 2>&1
 rw check --all >/dev/null 2>&1
 rw check --all >/dev/null 2>&1
-assert_eq "two alerts queued for the mail channel" 2 \
-	"$(q "SELECT count(*) FROM alerts WHERE channel = 'mail'")"
+assert_eq "two alerts queued for each mail channel" "2 2" \
+	"$(q "SELECT (SELECT count(*) FROM alerts WHERE channel = 'mail') || ' ' ||
+	             (SELECT count(*) FROM alerts WHERE channel = 'daily')")"
 
 touch "$T/smtp-down"		# the server says 451 for a while
 start_bg "$T/daemon.log" "${RW[@]}" -c "$CONF" daemon
 DPID=$BG_PID
-tried() { [ "$(q "SELECT count(*) FROM alerts WHERE attempts >= 2")" = 2 ]; }
+tried() { [ "$(q "SELECT count(*) FROM alerts WHERE attempts >= 2 AND channel = 'mail'")" = 2 ]; }
 wait_for 10 tried
 assert_eq "while the server refuses: nothing marked sent" 0 \
 	"$(q "SELECT count(*) FROM alerts WHERE state = 'sent'")"
 assert_eq "while the server refuses: nothing received" 0 \
 	"$(cat "$T/mail.jsonl" 2>/dev/null | wc -l)"
 rm -f "$T/smtp-down"
-sent() { [ "$(q "SELECT count(*) FROM alerts WHERE state = 'sent'")" = 2 ]; }
-wait_for 10 sent
-assert_eq "the server back: both sent" 2 "$(q "SELECT count(*) FROM alerts WHERE state = 'sent'")"
+sent() { [ "$(q "SELECT count(*) FROM alerts WHERE state = 'sent'")" = 4 ]; }
+wait_for 15 sent
+assert_eq "the server back: all sent (2 mails, and 1 digest of 2)" 4 \
+	"$(q "SELECT count(*) FROM alerts WHERE state = 'sent'")"
 kill -TERM "$DPID"
 res=$("$SY" - "$T/mail.jsonl" "$B" "$CIT" <<'PY'
 import json, sys
 from email import policy
 from email.parser import Parser
-recs = [json.loads(l) for l in open(sys.argv[1])]
+allrecs = [json.loads(l) for l in open(sys.argv[1])]
+recs = [r for r in allrecs if "digest@ngo.example" not in r["rcpt"]]
+dig = [r for r in allrecs if "digest@ngo.example" in r["rcpt"]]
 b, cit = sys.argv[2], sys.argv[3]
 bad = []
 if len(recs) != 2: bad.append("%d mails" % len(recs))
+if len(dig) != 1: bad.append("%d digests" % len(dig))
+else:
+    m = Parser(policy=policy.default).parsestr(dig[0]["data"])
+    body = m.get_content()
+    if not m["subject"].startswith("[rotwatch] digest") or "2 alerts" not in m["subject"]:
+        bad.append("digest subject %r" % m["subject"])
+    if body.count("State: suspect -> dead") != 2 or "Cited in: 7. " + cit not in body:
+        bad.append("digest body %r" % body[:300])
 ids = set()
 for r in recs:
     m = Parser(policy=policy.default).parsestr(r["data"])
