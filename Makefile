@@ -10,7 +10,8 @@ PKGS	 = libuv libcurl sqlite3 libxml-2.0 jansson inih libcrypto zlib
 DEBS	 = build-essential pkg-config libuv1-dev libcurl4-openssl-dev \
 	   libsqlite3-dev libxml2-dev libjansson-dev libinih-dev libssl-dev \
 	   zlib1g-dev sqlite3 python3 openssl curl ca-certificates valgrind \
-	   util-linux iproute2 procps time python3-feedparser python3-aiosmtpd
+	   util-linux iproute2 procps time python3-feedparser python3-aiosmtpd \
+	   chromium
 
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter -Wvla \

@@ -1249,7 +1249,7 @@ cmd_report(const struct config *cfg, int argc, char **argv)
 			if ((fmt = report_format_parse(optarg)) < 0) {
 				fprintf(stderr, "rotwatch report: --format: "
 				    "unknown format '%s' (use csv, json, "
-				    "robustlinks or endnotes)\n", optarg);
+				    "robustlinks, endnotes or html)\n", optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -1388,7 +1388,7 @@ const struct cli_cmd cli_cmds[] = {
 	    "Lists the known snapshots of a source, newest first: ours (spn)\n"
 	    "and those found in the archive's index (cdx).\n", 1 },
 	{ "report", cmd_report, "report [--format csv|json|robustlinks|"
-	    "endnotes] [--tag T] [-o FILE]",
+	    "endnotes|html] [--tag T] [-o FILE]",
 	    "Writes, for every source, its state, when it was last alive, when\n"
 	    "its failures began, its latest snapshot and the link to cite now:\n"
 	    "its own URL if alive, its new address if moved, else its archived\n"
@@ -1397,7 +1397,8 @@ const struct cli_cmd cli_cmds[] = {
 	    "  --format F     csv (default), json, robustlinks (HTML anchors\n"
 	    "                 with data-versionurl and data-versiondate) or\n"
 	    "                 endnotes (the imported notes, each URL followed\n"
-	    "                 by its archived copy)\n"
+	    "                 by its archived copy) or html (one page, no\n"
+	    "                 outside assets, a timeline of checks per source)\n"
 	    "  --tag T        only sources with this tag\n"
 	    "  -o FILE        write FILE (replaced whole, never half-written)\n", 1 },
 	{ "config-check", cmd_config_check, "config-check",

@@ -16,7 +16,24 @@
 #include "xmalloc.h"
 
 static const char *const formats[] = { "csv", "json", "robustlinks",
-    "endnotes" };
+    "endnotes", "html" };
+
+#define TL_BUCKETS	40	/* columns of a timeline */
+#define TL_W		5	/* pixels per column */
+
+/* Observations, in the order of the legend and their colours. */
+static const struct { const char *name, *color; } obs_look[] = {
+	{ "alive", "#2e7d32" }, { "moved", "#1565c0" },
+	{ "blocked", "#ef6c00" }, { "fail", "#c62828" },
+	{ "soft404", "#6a1b9a" }, { "parked", "#6d4c41" },
+	{ "local", "#bdbdbd" }, { "offline", "#bdbdbd" },
+};
+#define NLOOK	(sizeof(obs_look) / sizeof(obs_look[0]))
+
+struct tl {
+	int64_t	 at;
+	int	 look;
+};
 
 int
 report_format_parse(const char *s)
@@ -33,6 +50,8 @@ struct src {
 	int64_t	 change_at;
 	char	*url, *state, *moved_to, *reason, *snap_url, *snap_ts;
 	char	*change, *cite, *cite_ts;	/* cite_ts: 14 digits or NULL */
+	struct tl *tl;				/* its judged checks */
+	size_t	 ntl;
 };
 
 struct rep {
@@ -103,6 +122,7 @@ rep_free(struct rep *rp)
 		free(s->change);
 		free(s->cite);
 		free(s->cite_ts);
+		free(s->tl);
 	}
 	free(rp->v);
 }
@@ -278,7 +298,7 @@ struct notes_ctx {
 	char			*last;		/* the note being written */
 };
 
-static const struct src *
+static struct src *
 find(const struct rep *rp, int64_t id)
 {
 	size_t lo = 0, hi = rp->n;
@@ -327,6 +347,170 @@ note_cb(void *arg, const char *note, const char *citation, int64_t id)
 	fputc('\n', c->f);
 }
 
+struct tl_ctx {
+	struct rep	*rp;
+	struct src	*last;
+	int64_t		 first;
+};
+
+static void
+tl_cb(void *arg, int64_t id, int64_t at, const char *obs)
+{
+	struct tl_ctx	*c = arg;
+	struct src	*s = c->last;
+	size_t		 k;
+
+	if (s == NULL || s->id != id)
+		s = c->last = find(c->rp, id);
+	if (s == NULL)
+		return;
+	for (k = 0; k < NLOOK && strcmp(obs, obs_look[k].name) != 0; k++)
+		;
+	if (k == NLOOK)
+		return;
+	if ((s->ntl & (s->ntl + 1)) == 0 || s->ntl == 0)
+		s->tl = xrealloc(s->tl, (s->ntl + 1) * 2 * sizeof(*s->tl));
+	s->tl[s->ntl].at = at;
+	s->tl[s->ntl].look = (int)k;
+	s->ntl++;
+	if (c->first == 0 || at < c->first)
+		c->first = at;
+}
+
+/* One source's checks from first to now, in TL_BUCKETS columns, each
+ * coloured by its latest check; one path per colour keeps it small. */
+static void
+svg_timeline(FILE *f, const struct src *s, int64_t first, int64_t now)
+{
+	int	 col[TL_BUCKETS];
+	int64_t	 span = now - first > 0 ? now - first : 1;
+
+	for (int b = 0; b < TL_BUCKETS; b++)
+		col[b] = -1;
+	for (size_t i = 0; i < s->ntl; i++) {
+		int b = (int)((s->tl[i].at - first) * TL_BUCKETS / span);
+
+		col[b < 0 ? 0 : b >= TL_BUCKETS ? TL_BUCKETS - 1 : b] =
+		    s->tl[i].look;
+	}
+	fprintf(f, "<svg class=\"tl\" width=\"%d\" height=\"12\" "
+	    "viewBox=\"0 0 %d 12\" role=\"img\" aria-label=\"%zu checks\">",
+	    TL_BUCKETS * TL_W, TL_BUCKETS * TL_W, s->ntl);
+	for (size_t k = 0; k < NLOOK; k++) {
+		int any = 0;
+
+		for (int b = 0; b < TL_BUCKETS; b++) {
+			if (col[b] != (int)k)
+				continue;
+			if (!any)
+				fprintf(f, "<path fill=\"%s\" d=\"",
+				    obs_look[k].color);
+			fprintf(f, "M%d 0h%dv12h-%dz", b * TL_W, TL_W - 1,
+			    TL_W - 1);
+			any = 1;
+		}
+		if (any)
+			fputs("\"/>", f);
+	}
+	fputs("</svg>", f);
+}
+
+static void
+write_html(struct store *st, struct rep *rp, const char *tag, FILE *f)
+{
+	static const char *const states[] = { "alive", "moved", "new",
+	    "suspect", "blocked", "dead", "soft404", "parked" };
+	/* Row order; anything else goes with the last. */
+	static const char *const order[] = { "dead", "soft404", "parked",
+	    "suspect", "blocked", "moved", "new", "alive" };
+	struct tl_ctx	 c = { rp, NULL, 0 };
+	int64_t		 now = wall_ms();
+	char		 when[40], d[11];
+	int		 count[sizeof(states) / sizeof(states[0])] = { 0 };
+
+	store_timeline(st, tag, tl_cb, &c);
+	for (size_t i = 0; i < rp->n; i++)
+		for (size_t k = 0; k < sizeof(states) / sizeof(states[0]); k++)
+			count[k] += strcmp(rp->v[i].state, states[k]) == 0;
+	rfc3339_ms(now, when, sizeof(when));
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width\">"
+	    "<title>rotwatch: sources</title><style>"
+	    "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}"
+	    "table{border-collapse:collapse;width:100%}"
+	    "td,th{padding:3px 6px;border-bottom:1px solid #ddd;text-align:left;"
+	    "vertical-align:middle}td.u{word-break:break-all}"
+	    ".s{font-weight:600;padding:1px 6px;border-radius:3px;color:#fff}"
+	    ".alive{background:#2e7d32}.moved{background:#1565c0}"
+	    ".new{background:#9e9e9e}.suspect{background:#f9a825}"
+	    ".blocked{background:#ef6c00}.dead{background:#c62828}"
+	    ".soft404{background:#6a1b9a}.parked{background:#6d4c41}"
+	    ".summary span{margin-right:1em}.legend i{display:inline-block;"
+	    "width:10px;height:10px;margin:0 4px 0 12px}"
+	    "</style></head>\n<body>\n<h1>Sources", f);
+	if (tag) {
+		fputs(" tagged ", f);
+		html(f, tag);
+	}
+	fprintf(f, "</h1>\n<p class=\"summary\" id=\"summary\">%zu sources "
+	    "on %.19sZ: ", rp->n, when);
+	for (size_t k = 0; k < sizeof(states) / sizeof(states[0]); k++)
+		if (count[k])
+			fprintf(f, "<span class=\"s %s\" data-state=\"%s\" "
+			    "data-count=\"%d\">%d %s</span>", states[k],
+			    states[k], count[k], count[k], states[k]);
+	fputs("</p>\n<p class=\"legend\">Checks over time:", f);
+	for (size_t k = 0; k + 1 < NLOOK; k++)
+		fprintf(f, "<i style=\"background:%s\"></i>%s", obs_look[k].color,
+		    k + 2 == NLOOK ? "ours (local or offline)" :
+		    obs_look[k].name);
+	fputs("</p>\n<table id=\"sources\"><thead><tr><th>Source</th>"
+	    "<th>State</th><th>Since</th><th>Cite</th><th>Checks</th></tr>"
+	    "</thead><tbody>\n", f);
+	/* What needs attention first. */
+	for (size_t pass = 0; pass < sizeof(order) / sizeof(order[0]); pass++)
+	for (size_t i = 0; i < rp->n; i++) {
+		const struct src *s = &rp->v[i];
+		size_t k;
+
+		for (k = 0; k + 1 < sizeof(order) / sizeof(order[0]) &&
+		    strcmp(s->state, order[k]) != 0; k++)
+			;
+		if (k != pass)
+			continue;
+		when[0] = '\0';
+		if (s->state_since > 0)
+			rfc3339_ms(s->state_since, when, sizeof(when));
+		fputs("<tr data-state=\"", f);
+		html(f, s->state);
+		fputs("\"><td class=\"u\"><a href=\"", f);
+		html(f, s->url);
+		fputs("\">", f);
+		html(f, s->url);
+		fputs("</a></td><td><span class=\"s ", f);
+		html(f, s->state);
+		fputs("\">", f);
+		html(f, s->state);
+		fprintf(f, "</span></td><td>%.10s</td><td>", when);
+		if (strcmp(s->cite, s->url) != 0) {
+			fputs("<a href=\"", f);
+			html(f, s->cite);
+			fputs("\">", f);
+			ts_date(s->cite_ts, d);
+			if (s->cite_ts)
+				fprintf(f, "archived %s", d);
+			else
+				fputs("new address", f);
+			fputs("</a>", f);
+		} else
+			fputs("this URL", f);
+		fputs("</td><td>", f);
+		svg_timeline(f, s, c.first ? c.first : now, now);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody></table>\n</body></html>\n", f);
+}
+
 int
 report_write(struct store *st, enum report_format fmt, const char *tag,
     FILE *f)
@@ -348,6 +532,9 @@ report_write(struct store *st, enum report_format fmt, const char *tag,
 		break;
 	case REPORT_ROBUSTLINKS:
 		write_robustlinks(&rp, f);
+		break;
+	case REPORT_HTML:
+		write_html(st, &rp, tag, f);
 		break;
 	case REPORT_ENDNOTES:
 		memset(&nc, 0, sizeof(nc));

@@ -1,8 +1,9 @@
 /*
  * report.h: what to cite now, for every source: as CSV, JSON, Robust
  * Links (HTML anchors with data-originalurl, data-versionurl and
- * data-versiondate) or the imported endnotes written back with each URL's
- * archived copy.
+ * data-versiondate), the imported endnotes written back with each URL's
+ * archived copy, or one self-contained HTML page with a summary and each
+ * source's availability over time drawn as inline SVG.
  */
 #ifndef REPORT_H
 #define REPORT_H
@@ -12,7 +13,7 @@
 #include "store.h"
 
 enum report_format { REPORT_CSV, REPORT_JSON, REPORT_ROBUSTLINKS,
-    REPORT_ENDNOTES };
+    REPORT_ENDNOTES, REPORT_HTML };
 
 /* Returns the format with that name, or -1. */
 int	report_format_parse(const char *);

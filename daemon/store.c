@@ -28,7 +28,7 @@ enum stmt_id {
 	S_GET_PROBE, S_PUT_PROBE, S_MONITOR, S_SET_MONITOR, S_EVENTS, S_CHECKS,
 	S_ALL_IDS, S_AL_INSERT, S_AL_DUE, S_AL_SENT, S_AL_RETRY, S_AL_COUNT,
 	S_AL_NEXT, S_REPORT, S_ALL_NOTES, S_AL_RECENT, S_AL_TAGS, S_AL_UPTO,
-	S_AL_OLDEST, S_COUNT
+	S_AL_OLDEST, S_TIMELINE, S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -126,6 +126,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "WHERE a.channel = ?1 AND (?2 IS NULL OR e.source_id IN (SELECT "
 	    "source_id FROM source_tags WHERE tag = ?2)) AND a.id > ?3 "
 	    "ORDER BY a.id DESC LIMIT ?4",
+	[S_TIMELINE] = "SELECT c.source_id, c.started_at, c.observed FROM "
+	    "checks c WHERE c.observed IS NOT NULL AND (?1 IS NULL OR "
+	    "c.source_id IN (SELECT source_id FROM source_tags WHERE tag = ?1)) "
+	    "ORDER BY c.source_id, c.id",
 	[S_AL_OLDEST] = "SELECT min(created_at) FROM alerts WHERE state = "
 	    "'pending' AND channel = ?1",
 	[S_AL_TAGS] = "SELECT DISTINCT t.tag FROM alerts a JOIN events e ON "
@@ -1729,4 +1733,21 @@ store_alerts_oldest(struct store *st, const char *channel)
 		return INT64_MAX;
 	bind_text(s, 1, channel);
 	return scalar(s, INT64_MAX);
+}
+
+int
+store_timeline(struct store *st, const char *tag,
+    void (*cb)(void *, int64_t, int64_t, const char *), void *arg)
+{
+	sqlite3_stmt	*s = stmt(st, S_TIMELINE);
+	int		 rc;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, tag);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		cb(arg, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+		    col_text(s, 2));
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : fail(st, "read checks");
 }

@@ -313,6 +313,10 @@ struct report_row {
 int	store_report(struct store *, const char *tag,
 	    void (*cb)(void *, const struct report_row *), void *arg);
 
+/* Calls cb(source id, time, observed) for every judged check (of sources
+ * with tag, if not NULL), by source, oldest first. */
+int	store_timeline(struct store *, const char *tag,
+	    void (*cb)(void *, int64_t, int64_t, const char *), void *arg);
 /* Calls cb(note, citation, source id) for every endnote, in note order
  * (numbers as numbers; URLs outside numbered notes last). */
 int	store_all_notes(struct store *, const char *tag,
