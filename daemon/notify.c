@@ -12,6 +12,7 @@
 
 #include "feed.h"
 #include "log.h"
+#include "text.h"
 #include "notify.h"
 #include "timefmt.h"
 #include "xmalloc.h"
@@ -135,6 +136,8 @@ notify_event(const struct config *cfg, struct store *st, int64_t event_id,
 	return n;
 }
 
+static char	*diff_excerpt(struct store *, const struct alert_row *);
+
 /* ---- the message -------------------------------------------------- */
 
 static json_t *
@@ -185,7 +188,7 @@ static char *
 message(struct notifier *n, const struct alert_row *a)
 {
 	json_t	*o, *src = json_null(), *proof, *notes;
-	char	*tags, *line, *body;
+	char	*tags, *line, *body, *excerpt;
 
 	if (a->source_id > 0) {
 		notes = json_array();
@@ -206,6 +209,7 @@ message(struct notifier *n, const struct alert_row *a)
 	}
 	proof = a->proof ? json_loads(a->proof, 0, NULL) : NULL;
 	line = text_line(a);
+	excerpt = diff_excerpt(n->st, a);
 	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:I, s:o, s:o, s:o, s:o, "
 	    "s:o, s:o}, s:{s:o, s:o, s:o, s:o, s:o}, s:o, s:o}",
 	    "id", a->uid, "kind", a->kind, "text", line,
@@ -223,8 +227,17 @@ message(struct notifier *n, const struct alert_row *a)
 	    "first_failed", time_or_null(a->first_failed),
 	    "archive", str_or_null(a->snapshot));
 	free(line);
-	if (o == NULL)
+	if (o == NULL) {
+		free(excerpt);
 		return NULL;
+	}
+	json_object_set_new(json_object_get(o, "evidence"), "text_before",
+	    str_or_null(a->from_version));
+	json_object_set_new(json_object_get(o, "evidence"), "text_after",
+	    str_or_null(a->to_version));
+	json_object_set_new(json_object_get(o, "evidence"), "diff",
+	    str_or_null(excerpt));
+	free(excerpt);
 	body = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(o);
 	return body;
@@ -250,6 +263,16 @@ add(struct lines *l, const char *label, const char *v)
 }
 
 static void
+add_raw(struct lines *l, const char *v)
+{
+	size_t k = strlen(v);
+
+	l->s = xrealloc(l->s, l->len + k + 1);
+	memcpy(l->s + l->len, v, k + 1);
+	l->len += k;
+}
+
+static void
 note_line(void *arg, const char *note, const char *citation)
 {
 	char *v = xasprintf("%s%s%s", *note ? note : "", *note ? ". " : "",
@@ -259,11 +282,56 @@ note_line(void *arg, const char *note, const char *citation)
 	free(v);
 }
 
+#define EXCERPT_LINES	24	/* of a change's diff, in an alert */
+
+/*
+ * The start of the diff between a change's two text versions, at most
+ * EXCERPT_LINES lines; NULL if either text is not stored.
+ */
+static char *
+diff_excerpt(struct store *st, const struct alert_row *a)
+{
+	char	*ta = NULL, *tb = NULL, *ti = NULL, *out = NULL, *p;
+	size_t	 la, lb, len = 0;
+	int	 lines = 0;
+	FILE	*f;
+
+	if (a->from_version == NULL || a->to_version == NULL)
+		return NULL;
+	if (store_get_version(st, a->from_version, &ti, &ta, &la) != 1) {
+		free(ti);
+		return NULL;
+	}
+	free(ti);
+	if (store_get_version(st, a->to_version, &ti, &tb, &lb) != 1) {
+		free(ti);
+		free(ta);
+		return NULL;
+	}
+	free(ti);
+	if ((f = open_memstream(&out, &len)) != NULL) {
+		text_diff(f, "before", ta, "after", tb);
+		fclose(f);
+	}
+	free(ta);
+	free(tb);
+	/* Keep the first lines only. */
+	for (p = out; p && *p; p++)
+		if (*p == '\n' && ++lines == EXCERPT_LINES && p[1] != '\0') {
+			char *cut = xasprintf("%.*s...\n", (int)(p + 1 - out),
+			    out);
+
+			free(out);
+			return cut;
+		}
+	return out;
+}
+
 char *
 notify_details(struct store *st, const struct alert_row *a)
 {
 	struct lines	 l = { NULL, 0 };
-	char		 buf[64];
+	char		 buf[64], *ex;
 
 	add(&l, "Source", a->url);
 	if (a->from && a->to) {
@@ -288,9 +356,16 @@ notify_details(struct store *st, const struct alert_row *a)
 	add(&l, "Final URL", a->final_url);
 	add(&l, "Body SHA-256", a->sha256);
 	add(&l, "Change", a->change);
+	add(&l, "Text before", a->from_version);
+	add(&l, "Text after", a->to_version);
 	add(&l, "Archived copy", a->snapshot);
 	if (a->source_id > 0)
 		store_notes(st, a->source_id, note_line, &l);
+	if ((ex = diff_excerpt(st, a)) != NULL) {
+		add(&l, "What changed (diff)", "\n");
+		add_raw(&l, ex);
+		free(ex);
+	}
 	return l.s ? l.s : xstrdup("");
 }
 

@@ -107,7 +107,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "s.state, coalesce(s.state_since, 0), coalesce(s.confirmed_at, 0), "
 	    "c.class, coalesce(c.http_status, 0), c.final_url, c.sha256, "
 	    "(SELECT url FROM snapshots n WHERE n.source_id = s.id ORDER BY "
-	    "timestamp DESC, id DESC LIMIT 1), coalesce(s.run_since, 0) "
+	    "timestamp DESC, id DESC LIMIT 1), coalesce(s.run_since, 0), "
+	    "e.from_version, e.to_version "
 	    "FROM alerts a JOIN events e ON e.id = a.event_id "
 	    "LEFT JOIN sources s ON s.id = e.source_id "
 	    "LEFT JOIN checks c ON c.id = e.check_id "
@@ -119,7 +120,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "s.state, coalesce(s.state_since, 0), coalesce(s.confirmed_at, 0), "
 	    "c.class, coalesce(c.http_status, 0), c.final_url, c.sha256, "
 	    "(SELECT url FROM snapshots n WHERE n.source_id = s.id ORDER BY "
-	    "timestamp DESC, id DESC LIMIT 1), coalesce(s.run_since, 0) "
+	    "timestamp DESC, id DESC LIMIT 1), coalesce(s.run_since, 0), "
+	    "e.from_version, e.to_version "
 	    "FROM alerts a JOIN events e ON e.id = a.event_id "
 	    "LEFT JOIN sources s ON s.id = e.source_id "
 	    "LEFT JOIN checks c ON c.id = e.check_id "
@@ -1609,6 +1611,8 @@ alert_rows(struct store *st, sqlite3_stmt *s,
 		a.sha256 = col_text(s, 21);
 		a.snapshot = col_text(s, 22);
 		a.first_failed = sqlite3_column_int64(s, 23);
+		a.from_version = col_text(s, 24);
+		a.to_version = col_text(s, 25);
 		cb(arg, &a);
 		n++;
 	}

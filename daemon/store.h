@@ -339,6 +339,7 @@ struct alert_row {
 	const char	*url, *state;
 	int64_t		 state_since, confirmed_at, first_failed;
 	const char	*cls, *final_url, *sha256, *snapshot;
+	const char	*from_version, *to_version;	/* changed */
 	long		 http_status;
 };
 /* Calls cb for at most limit pending alerts of a channel due by now, with
