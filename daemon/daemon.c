@@ -743,10 +743,10 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	}
 	if (mode == DAEMON_FOREVER && archive_keys)
 		d.ar = archiver_new(&d.loop, d.http, st, cfg, archive_keys);
-	if (mode == DAEMON_FOREVER && cfg->nchannels > 0)
-		d.nt = notifier_new(&d.loop, d.http, st, cfg);
 	else
 		secrets_free(archive_keys);
+	if (mode == DAEMON_FOREVER && cfg->nchannels > 0)
+		d.nt = notifier_new(&d.loop, d.http, st, cfg);
 	if (mode == DAEMON_LIST)
 		for (size_t i = 0; i < nids; i++)
 			if (store_get_due(st, ids[i], queue_row, &d) < 0)
