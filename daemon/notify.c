@@ -137,6 +137,7 @@ notify_event(const struct config *cfg, struct store *st, int64_t event_id,
 }
 
 static char	*diff_excerpt(struct store *, const struct alert_row *);
+static void	 arm(struct notifier *, int64_t);
 
 /* ---- the message -------------------------------------------------- */
 
@@ -463,8 +464,10 @@ done_cb(struct http_req *req, CURLcode rc)
 		}
 	}
 	nreq_free(r);
-	if (!n->stopping)
+	if (!n->stopping) {
 		run(n);
+		arm(n, wall_ms());
+	}
 }
 
 /* ---- mail -------------------------------------------------------- */
@@ -816,10 +819,30 @@ run(struct notifier *n)
 	}
 }
 
+static void	tick_cb(uv_timer_t *);
+
+/* Wakes up when the next retry falls due, not at the next tick only. */
+static void
+arm(struct notifier *n, int64_t now)
+{
+	int64_t next = INT64_MAX, at;
+
+	for (size_t i = 0; i < n->cfg->nchannels; i++)
+		if (n->cfg->channels[i].type != CHAN_ATOM &&
+		    n->cfg->channels[i].digest_ms == 0 &&
+		    (at = store_alerts_next_at(n->st,
+		    n->cfg->channels[i].name)) < next)
+			next = at;
+	if (next != INT64_MAX && next - now < TICK_MS)
+		uv_timer_start(&n->timer, tick_cb, next > now ? (uint64_t)(next -
+		    now) + 1 : 1, TICK_MS);
+}
+
 static void
 tick_cb(uv_timer_t *t)
 {
 	run(t->data);
+	arm(t->data, wall_ms());
 }
 
 struct notifier *
