@@ -112,7 +112,7 @@ valgrind: all $(UNIT_BINS)
 			--error-exitcode=1 $$t >/dev/null || { echo "valgrind: $$t"; exit 1; }; \
 	done; echo "valgrind: unit tests clean"
 	ROTWATCH_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
-		ROTWATCH=$(CURDIR)/rotwatch tests/integration/run.sh cli classes archive-policy verdicts
+		ROTWATCH=$(CURDIR)/rotwatch tests/integration/run.sh cli classes archive-policy verdicts email feed report
 
 install: all
 	install -D -m 0755 rotwatch $(DESTDIR)$(PREFIX)/bin/rotwatch
