@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "daemon.h"
 #include "extract.h"
+#include "jsonx.h"
 #include "log.h"
 #include "report.h"
 #include "secrets.h"
@@ -431,12 +432,6 @@ note_json(void *arg, const char *note, const char *citation)
 	    "citation", citation));
 }
 
-static json_t *
-str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 static void
 csv_field(const char *s)
 {
@@ -449,29 +444,18 @@ csv_field(const char *s)
 	putchar('"');
 }
 
-static json_t *
-time_or_null(int64_t ms)
-{
-	char buf[40];
-
-	if (ms <= 0)
-		return json_null();
-	rfc3339_ms(ms, buf, sizeof(buf));
-	return json_string(buf);
-}
-
 /* The judgement fields of a source: since when, why, the last change. */
 static void
 verdict_json(json_t *obj, const struct source_row *r)
 {
-	json_object_set_new(obj, "state_since", time_or_null(r->state_since));
+	json_object_set_new(obj, "state_since", jx_time(r->state_since));
 	json_object_set_new(obj, "confirmed_at",
-	    time_or_null(r->confirmed_at));
-	json_object_set_new(obj, "reason", str_or_null(r->reason));
-	json_object_set_new(obj, "moved_to", str_or_null(r->moved_to));
+	    jx_time(r->confirmed_at));
+	json_object_set_new(obj, "reason", jx_str(r->reason));
+	json_object_set_new(obj, "moved_to", jx_str(r->moved_to));
 	if (r->change_at > 0)
 		json_object_set_new(obj, "last_change", json_pack("{s:o, s:s, "
-		    "s:o}", "at", time_or_null(r->change_at), "kind",
+		    "s:o}", "at", jx_time(r->change_at), "kind",
 		    r->change ? r->change : "substantial", "similarity",
 		    r->similarity >= 0 ? json_real(r->similarity) :
 		    json_null()));
@@ -502,11 +486,11 @@ out_row(void *arg, const struct source_row *r)
 				    "s:o, s:o}", "checked_at", when, "class",
 				    r->cls, "http_status", r->http_status ?
 				    json_integer(r->http_status) : json_null(),
-				    "final_url", str_or_null(r->final_url),
+				    "final_url", jx_str(r->final_url),
 				    "redirects", (json_int_t)r->redirects,
 				    "duration_ms", (json_int_t)r->duration_ms,
-				    "sha256", str_or_null(r->sha256), "error",
-				    str_or_null(r->error));
+				    "sha256", jx_str(r->sha256), "error",
+				    jx_str(r->error));
 			} else
 				lc = json_null();
 			json_object_set_new(obj, "last_check", lc);
@@ -942,13 +926,13 @@ hist_event(void *arg, const struct event_row *e)
 		json_array_append_new(h->events, json_pack("{s:I, s:s, s:s, "
 		    "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		    "id", (json_int_t)e->id, "at", when, "type", e->type,
-		    "from", str_or_null(e->from), "to", str_or_null(e->to),
-		    "class", str_or_null(e->cls), "check_id", e->check_id ?
+		    "from", jx_str(e->from), "to", jx_str(e->to),
+		    "class", jx_str(e->cls), "check_id", e->check_id ?
 		    json_integer(e->check_id) : json_null(),
 		    "proof", proof ? proof : json_array(),
-		    "change", str_or_null(e->change), "similarity",
+		    "change", jx_str(e->change), "similarity",
 		    e->similarity >= 0 ? json_real(e->similarity) : json_null(),
-		    "detail", str_or_null(e->detail)));
+		    "detail", jx_str(e->detail)));
 		return;
 	}
 	if (strcmp(e->type, "changed") == 0)
@@ -973,10 +957,10 @@ hist_check(void *arg, const struct check_row *c)
 		    "s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "id",
 		    (json_int_t)c->id, "at", when, "class", c->cls,
 		    "http_status", c->http_status ? json_integer(c->http_status)
-		    : json_null(), "observed", str_or_null(c->observed), "why",
-		    str_or_null(c->why), "text_version",
-		    str_or_null(c->text_hash), "final_url",
-		    str_or_null(c->final_url), "sha256", str_or_null(c->sha256),
+		    : json_null(), "observed", jx_str(c->observed), "why",
+		    jx_str(c->why), "text_version",
+		    jx_str(c->text_hash), "final_url",
+		    jx_str(c->final_url), "sha256", jx_str(c->sha256),
 		    "body_bytes", (json_int_t)c->body_bytes));
 		return;
 	}

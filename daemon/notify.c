@@ -11,6 +11,7 @@
 #include <openssl/hmac.h>
 
 #include "feed.h"
+#include "jsonx.h"
 #include "log.h"
 #include "text.h"
 #include "notify.h"
@@ -141,23 +142,6 @@ static void	 arm(struct notifier *, int64_t);
 
 /* ---- the message -------------------------------------------------- */
 
-static json_t *
-str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *
-time_or_null(int64_t ms)
-{
-	char buf[40];
-
-	if (ms <= 0)
-		return json_null();
-	rfc3339_ms(ms, buf, sizeof(buf));
-	return json_string(buf);
-}
-
 static void
 note_cb(void *arg, const char *note, const char *citation)
 {
@@ -196,11 +180,11 @@ message(struct notifier *n, const struct alert_row *a)
 		store_notes(n->st, a->source_id, note_cb, notes);
 		tags = store_source_tags(n->st, a->source_id);
 		src = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-		    (json_int_t)a->source_id, "url", str_or_null(a->url),
+		    (json_int_t)a->source_id, "url", jx_str(a->url),
 		    "tags", json_array(), "notes", notes, "state",
-		    str_or_null(a->state), "state_since",
-		    time_or_null(a->state_since), "confirmed_at",
-		    time_or_null(a->confirmed_at));
+		    jx_str(a->state), "state_since",
+		    jx_time(a->state_since), "confirmed_at",
+		    jx_time(a->confirmed_at));
 		for (char *p = tags, *c; p && *p; p = c ? c + 1 : NULL) {
 			c = strchr(p, ',');
 			json_array_append_new(json_object_get(src, "tags"),
@@ -214,30 +198,30 @@ message(struct notifier *n, const struct alert_row *a)
 	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:I, s:o, s:o, s:o, s:o, "
 	    "s:o, s:o}, s:{s:o, s:o, s:o, s:o, s:o}, s:o, s:o}",
 	    "id", a->uid, "kind", a->kind, "text", line,
-	    "at", time_or_null(a->at), "source", src,
-	    "event", "id", (json_int_t)a->event_id, "from", str_or_null(a->from),
-	    "to", str_or_null(a->to), "detail", str_or_null(a->detail),
+	    "at", jx_time(a->at), "source", src,
+	    "event", "id", (json_int_t)a->event_id, "from", jx_str(a->from),
+	    "to", jx_str(a->to), "detail", jx_str(a->detail),
 	    "proof", proof ? proof : json_array(), "change",
-	    str_or_null(a->change), "similarity", a->similarity >= 0 ?
+	    jx_str(a->change), "similarity", a->similarity >= 0 ?
 	    json_real(a->similarity) : json_null(),
 	    "evidence", "check_id", a->check_id ? json_integer(a->check_id) :
-	    json_null(), "class", str_or_null(a->cls), "http_status",
+	    json_null(), "class", jx_str(a->cls), "http_status",
 	    a->http_status ? json_integer(a->http_status) : json_null(),
-	    "final_url", str_or_null(a->final_url), "sha256",
-	    str_or_null(a->sha256),
-	    "first_failed", time_or_null(a->first_failed),
-	    "archive", str_or_null(a->snapshot));
+	    "final_url", jx_str(a->final_url), "sha256",
+	    jx_str(a->sha256),
+	    "first_failed", jx_time(a->first_failed),
+	    "archive", jx_str(a->snapshot));
 	free(line);
 	if (o == NULL) {
 		free(excerpt);
 		return NULL;
 	}
 	json_object_set_new(json_object_get(o, "evidence"), "text_before",
-	    str_or_null(a->from_version));
+	    jx_str(a->from_version));
 	json_object_set_new(json_object_get(o, "evidence"), "text_after",
-	    str_or_null(a->to_version));
+	    jx_str(a->to_version));
 	json_object_set_new(json_object_get(o, "evidence"), "diff",
-	    str_or_null(excerpt));
+	    jx_str(excerpt));
 	free(excerpt);
 	body = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(o);

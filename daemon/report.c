@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "jsonx.h"
 #include "report.h"
 #include "timefmt.h"
 #include "xmalloc.h"
@@ -210,23 +211,6 @@ write_csv(const struct rep *rp, FILE *f)
 	}
 }
 
-static json_t *
-jstr(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *
-jtime(int64_t ms)
-{
-	char buf[40];
-
-	if (ms <= 0)
-		return json_null();
-	rfc3339_ms(ms, buf, sizeof(buf));
-	return json_string(buf);
-}
-
 static int
 write_json(const struct rep *rp, FILE *f)
 {
@@ -238,16 +222,16 @@ write_json(const struct rep *rp, FILE *f)
 
 		json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:o, s:o, "
 		    "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-		    (json_int_t)s->id, "url", jstr(s->url), "state",
-		    jstr(s->state), "state_since", jtime(s->state_since),
-		    "confirmed_at", jtime(s->confirmed_at), "last_alive",
-		    jtime(s->last_alive), "first_failed",
-		    jtime(s->first_failed), "moved_to", jstr(s->moved_to),
+		    (json_int_t)s->id, "url", jx_str(s->url), "state",
+		    jx_str(s->state), "state_since", jx_time(s->state_since),
+		    "confirmed_at", jx_time(s->confirmed_at), "last_alive",
+		    jx_time(s->last_alive), "first_failed",
+		    jx_time(s->first_failed), "moved_to", jx_str(s->moved_to),
 		    "last_change", s->change_at ? json_pack("{s:o, s:o}", "at",
-		    jtime(s->change_at), "kind", jstr(s->change)) : json_null(),
+		    jx_time(s->change_at), "kind", jx_str(s->change)) : json_null(),
 		    "snapshot", s->snap_url ? json_pack("{s:s, s:o}", "url",
-		    s->snap_url, "timestamp", jstr(s->snap_ts)) : json_null(),
-		    "cite", jstr(s->cite), "reason", jstr(s->reason),
+		    s->snap_url, "timestamp", jx_str(s->snap_ts)) : json_null(),
+		    "cite", jx_str(s->cite), "reason", jx_str(s->reason),
 		    "cite_is_archived", json_boolean(s->cite_ts != NULL)));
 	}
 	rc = json_dumpf(a, f, JSON_INDENT(1) | JSON_ENSURE_ASCII);
