@@ -410,40 +410,6 @@ struct out_ctx {
 	int		 n;
 };
 
-static json_t *
-tags_json(const char *tags)
-{
-	json_t		*a = json_array();
-	const char	*p = tags, *c;
-
-	while (p && *p) {
-		c = strchr(p, ',');
-		json_array_append_new(a, json_stringn(p, c ? (size_t)(c - p) :
-		    strlen(p)));
-		p = c ? c + 1 : NULL;
-	}
-	return a;
-}
-
-static void
-note_json(void *arg, const char *note, const char *citation)
-{
-	json_array_append_new(arg, json_pack("{s:s, s:s}", "note", note,
-	    "citation", citation));
-}
-
-static void
-csv_field(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"')
-			putchar('"');
-		putchar(*s);
-	}
-	putchar('"');
-}
-
 /* The judgement fields of a source: since when, why, the last change. */
 static void
 verdict_json(json_t *obj, const struct source_row *r)
@@ -473,12 +439,12 @@ out_row(void *arg, const struct source_row *r)
 	o->n++;
 	if (o->fmt == FMT_JSON) {
 		obj = json_pack("{s:I, s:s, s:o, s:s}", "id", (json_int_t)r->id,
-		    "url", r->url, "tags", tags_json(r->tags), "state",
+		    "url", r->url, "tags", jx_tags(r->tags), "state",
 		    r->state);
 		if (o->full) {
 			json_t *notes = json_array();
 
-			store_notes(o->st, r->id, note_json, notes);
+			store_notes(o->st, r->id, jx_note, notes);
 			json_object_set_new(obj, "notes", notes);
 			if (r->has_check) {
 				rfc3339_ms(r->checked_at, when, sizeof(when));
@@ -504,9 +470,9 @@ out_row(void *arg, const struct source_row *r)
 	}
 	if (o->fmt == FMT_CSV) {
 		printf("%lld,", (long long)r->id);
-		csv_field(r->url);
+		report_csv_field(stdout, r->url);
 		putchar(',');
-		csv_field(r->tags);
+		report_csv_field(stdout, r->tags);
 		printf(",%s\n", r->state);
 		return;
 	}

@@ -1,6 +1,8 @@
 /*
  * jsonx.c: see jsonx.h.
  */
+#include <string.h>
+
 #include "jsonx.h"
 #include "timefmt.h"
 
@@ -19,4 +21,26 @@ jx_time(int64_t ms)
 		return json_null();
 	rfc3339_ms(ms, buf, sizeof(buf));
 	return json_string(buf);
+}
+
+json_t *
+jx_tags(const char *tags)
+{
+	json_t		*a = json_array();
+	const char	*p = tags, *c;
+
+	while (p && *p) {
+		c = strchr(p, ',');
+		json_array_append_new(a, json_stringn(p, c ? (size_t)(c - p) :
+		    strlen(p)));
+		p = c ? c + 1 : NULL;
+	}
+	return a;
+}
+
+void
+jx_note(void *arg, const char *note, const char *citation)
+{
+	json_array_append_new(arg, json_pack("{s:s, s:s}", "note", note,
+	    "citation", citation));
 }

@@ -142,13 +142,6 @@ static void	 arm(struct notifier *, int64_t);
 
 /* ---- the message -------------------------------------------------- */
 
-static void
-note_cb(void *arg, const char *note, const char *citation)
-{
-	json_array_append_new(arg, json_pack("{s:s, s:s}", "note", note,
-	    "citation", citation));
-}
-
 /* The line a person reads first. */
 static char *
 text_line(const struct alert_row *a)
@@ -177,19 +170,14 @@ message(struct notifier *n, const struct alert_row *a)
 
 	if (a->source_id > 0) {
 		notes = json_array();
-		store_notes(n->st, a->source_id, note_cb, notes);
+		store_notes(n->st, a->source_id, jx_note, notes);
 		tags = store_source_tags(n->st, a->source_id);
 		src = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
 		    (json_int_t)a->source_id, "url", jx_str(a->url),
-		    "tags", json_array(), "notes", notes, "state",
+		    "tags", jx_tags(tags), "notes", notes, "state",
 		    jx_str(a->state), "state_since",
 		    jx_time(a->state_since), "confirmed_at",
 		    jx_time(a->confirmed_at));
-		for (char *p = tags, *c; p && *p; p = c ? c + 1 : NULL) {
-			c = strchr(p, ',');
-			json_array_append_new(json_object_get(src, "tags"),
-			    json_stringn(p, c ? (size_t)(c - p) : strlen(p)));
-		}
 		free(tags);
 	}
 	proof = a->proof ? json_loads(a->proof, 0, NULL) : NULL;
@@ -570,7 +558,7 @@ setup_mail_text(struct notifier *n, const struct channel *ch,
 		curl_easy_setopt(e, CURLOPT_CAINFO, n->cfg->ca_file);
 }
 
-static int
+static void
 setup_mail(struct notifier *n, const struct channel *ch,
     const struct alert_row *a, struct nreq *r)
 {
@@ -578,7 +566,6 @@ setup_mail(struct notifier *n, const struct channel *ch,
 
 	setup_mail_text(n, ch, a, r, details);
 	free(details);
-	return 0;
 }
 
 struct digest {
@@ -705,10 +692,7 @@ start_cb(void *arg, const struct alert_row *a)
 	}
 	r->req.done = done_cb;
 	if (ch->type == CHAN_EMAIL) {
-		if (setup_mail(n, ch, a, r) == -1) {
-			nreq_free(r);
-			return;
-		}
+		setup_mail(n, ch, a, r);
 		goto add;
 	}
 	if ((r->body = message(n, a)) == NULL) {

@@ -137,9 +137,8 @@ when(int64_t ms, char *buf, size_t len)
 		rfc3339_ms(ms, buf, len);
 }
 
-/* A CSV field: always quoted; quotes doubled; CR and LF kept inside. */
-static void
-csv(FILE *f, const char *s, int last)
+void
+report_csv_field(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; s && *s; s++) {
@@ -147,7 +146,15 @@ csv(FILE *f, const char *s, int last)
 			fputc('"', f);
 		fputc(*s, f);
 	}
-	fputs(last ? "\"\r\n" : "\",", f);
+	fputc('"', f);
+}
+
+/* A field and what follows it in a row (RFC 4180: CRLF ends a row). */
+static void
+csv(FILE *f, const char *s, int last)
+{
+	report_csv_field(f, s);
+	fputs(last ? "\r\n" : ",", f);
 }
 
 /* HTML text or attribute value. */

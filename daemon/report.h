@@ -15,6 +15,8 @@
 enum report_format { REPORT_CSV, REPORT_JSON, REPORT_ROBUSTLINKS,
     REPORT_ENDNOTES, REPORT_HTML };
 
+/* Writes one CSV field: always quoted, quotes doubled (RFC 4180). */
+void	report_csv_field(FILE *, const char *);
 /* Returns the format with that name, or -1. */
 int	report_format_parse(const char *);
 /* Writes the report of the sources (with tag, if not NULL); 0 or -1. */

@@ -31,6 +31,21 @@ enum stmt_id {
 	S_AL_OLDEST, S_TIMELINE, S_COUNT
 };
 
+/* What an alert says: its row, its event, the source, the deciding check
+ * and the latest snapshot (read by alert_rows()). */
+#define ALERT_COLS \
+	"SELECT a.id, a.uid, a.kind, a.attempts, e.id, e.at, " \
+	"e.from_state, e.to_state, e.detail, e.proof, e.change, " \
+	"e.similarity, coalesce(e.check_id, 0), coalesce(s.id, 0), s.url, " \
+	"s.state, coalesce(s.state_since, 0), coalesce(s.confirmed_at, 0), " \
+	"c.class, coalesce(c.http_status, 0), c.final_url, c.sha256, " \
+	"(SELECT url FROM snapshots n WHERE n.source_id = s.id ORDER BY " \
+	"timestamp DESC, id DESC LIMIT 1), coalesce(s.run_since, 0), " \
+	"e.from_version, e.to_version " \
+	"FROM alerts a JOIN events e ON e.id = a.event_id " \
+	"LEFT JOIN sources s ON s.id = e.source_id " \
+	"LEFT JOIN checks c ON c.id = e.check_id "
+
 static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
@@ -101,30 +116,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "source_id = ?1 ORDER BY id DESC LIMIT ?2",
 	[S_AL_INSERT] = "INSERT OR IGNORE INTO alerts (uid, event_id, channel, "
 	    "kind, next_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-	[S_AL_DUE] = "SELECT a.id, a.uid, a.kind, a.attempts, e.id, e.at, "
-	    "e.from_state, e.to_state, e.detail, e.proof, e.change, "
-	    "e.similarity, coalesce(e.check_id, 0), coalesce(s.id, 0), s.url, "
-	    "s.state, coalesce(s.state_since, 0), coalesce(s.confirmed_at, 0), "
-	    "c.class, coalesce(c.http_status, 0), c.final_url, c.sha256, "
-	    "(SELECT url FROM snapshots n WHERE n.source_id = s.id ORDER BY "
-	    "timestamp DESC, id DESC LIMIT 1), coalesce(s.run_since, 0), "
-	    "e.from_version, e.to_version "
-	    "FROM alerts a JOIN events e ON e.id = a.event_id "
-	    "LEFT JOIN sources s ON s.id = e.source_id "
-	    "LEFT JOIN checks c ON c.id = e.check_id "
+	[S_AL_DUE] = ALERT_COLS
 	    "WHERE a.state = 'pending' AND a.channel = ?1 AND a.next_at <= ?2 "
 	    "AND a.id > ?3 ORDER BY a.next_at, a.id LIMIT ?4",
-	[S_AL_RECENT] = "SELECT a.id, a.uid, a.kind, a.attempts, e.id, e.at, "
-	    "e.from_state, e.to_state, e.detail, e.proof, e.change, "
-	    "e.similarity, coalesce(e.check_id, 0), coalesce(s.id, 0), s.url, "
-	    "s.state, coalesce(s.state_since, 0), coalesce(s.confirmed_at, 0), "
-	    "c.class, coalesce(c.http_status, 0), c.final_url, c.sha256, "
-	    "(SELECT url FROM snapshots n WHERE n.source_id = s.id ORDER BY "
-	    "timestamp DESC, id DESC LIMIT 1), coalesce(s.run_since, 0), "
-	    "e.from_version, e.to_version "
-	    "FROM alerts a JOIN events e ON e.id = a.event_id "
-	    "LEFT JOIN sources s ON s.id = e.source_id "
-	    "LEFT JOIN checks c ON c.id = e.check_id "
+	[S_AL_RECENT] = ALERT_COLS
 	    "WHERE a.channel = ?1 AND (?2 IS NULL OR e.source_id IN (SELECT "
 	    "source_id FROM source_tags WHERE tag = ?2)) AND a.id > ?3 "
 	    "ORDER BY a.id DESC LIMIT ?4",
@@ -340,6 +335,19 @@ scalar(sqlite3_stmt *s, int64_t dflt)
 		v = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
 	return v;
+}
+
+/* Runs a one-value query with one text parameter: its integer, else dflt
+ * (also when the statement cannot be prepared). */
+static int64_t
+text_scalar(struct store *st, enum stmt_id id, const char *text, int64_t dflt)
+{
+	sqlite3_stmt *s = stmt(st, id);
+
+	if (s == NULL)
+		return dflt;
+	bind_text(s, 1, text);
+	return scalar(s, dflt);
 }
 
 static int
@@ -843,12 +851,9 @@ store_run_proof(struct store *st, int64_t source_id, int64_t first)
 int
 store_has_version(struct store *st, const char *hash)
 {
-	sqlite3_stmt *s = stmt(st, S_HAS_VERSION);
+	int64_t n = text_scalar(st, S_HAS_VERSION, hash, -1);
 
-	if (s == NULL)
-		return -1;
-	bind_text(s, 1, hash);
-	return (int)scalar(s, -1) > 0;
+	return n < 0 ? -1 : n > 0;
 }
 
 /*
@@ -1366,23 +1371,13 @@ store_archive_due(struct store *st, const char *state, int64_t now,
 int64_t
 store_archive_next_at(struct store *st, const char *state)
 {
-	sqlite3_stmt *s = stmt(st, S_AR_NEXT);
-
-	if (s == NULL)
-		return INT64_MAX;
-	bind_text(s, 1, state);
-	return scalar(s, INT64_MAX);
+	return text_scalar(st, S_AR_NEXT, state, INT64_MAX);
 }
 
 int64_t
 store_archive_count(struct store *st, const char *state)
 {
-	sqlite3_stmt *s = stmt(st, S_AR_COUNT);
-
-	if (s == NULL)
-		return -1;
-	bind_text(s, 1, state);
-	return scalar(s, -1);
+	return text_scalar(st, S_AR_COUNT, state, -1);
 }
 
 int
@@ -1651,23 +1646,13 @@ store_alert_retry(struct store *st, int64_t id, int64_t next_at,
 int64_t
 store_alerts_count(struct store *st, const char *state)
 {
-	sqlite3_stmt *s = stmt(st, S_AL_COUNT);
-
-	if (s == NULL)
-		return -1;
-	bind_text(s, 1, state);
-	return scalar(s, -1);
+	return text_scalar(st, S_AL_COUNT, state, -1);
 }
 
 int64_t
 store_alerts_next_at(struct store *st, const char *channel)
 {
-	sqlite3_stmt *s = stmt(st, S_AL_NEXT);
-
-	if (s == NULL)
-		return INT64_MAX;
-	bind_text(s, 1, channel);
-	return scalar(s, INT64_MAX);
+	return text_scalar(st, S_AL_NEXT, channel, INT64_MAX);
 }
 
 int
@@ -1731,12 +1716,7 @@ store_all_notes(struct store *st, const char *tag,
 int64_t
 store_alerts_oldest(struct store *st, const char *channel)
 {
-	sqlite3_stmt *s = stmt(st, S_AL_OLDEST);
-
-	if (s == NULL)
-		return INT64_MAX;
-	bind_text(s, 1, channel);
-	return scalar(s, INT64_MAX);
+	return text_scalar(st, S_AL_OLDEST, channel, INT64_MAX);
 }
 
 int
