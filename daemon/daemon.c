@@ -263,11 +263,6 @@ flush(struct daemon *d)
 			p->noted = 1;
 			continue;
 		}
-		if (d->offline && class_network(p->res.cls)) {
-			/* Not the source's fault: no failure counted. */
-			p->fails = p->prev_fails;
-			p->next_due = wall_ms() + d->cfg->retry_s * 1000;
-		}
 		if (judge_commit(d->jg, p, d->offline, &out) == -1)
 			goto bad;
 		if (d->ar && (strcmp(out.to, "alive") == 0 ||

@@ -897,9 +897,13 @@ judge_commit(struct judge *jg, struct judged *j, int offline,
 	int			 alive, rc = -1;
 
 	if (offline && class_network(r->cls)) {
+		/* Not the source's fault: no failure counted, and it is
+		 * checked again soon. */
 		o = OBS_OFFLINE;
 		snprintf(j->why, sizeof(j->why), "%s while the monitor was "
 		    "offline: not counted", check_class_names[r->cls]);
+		j->fails = j->prev_fails;
+		j->next_due = wall_ms() + jg->cfg->retry_s * 1000;
 	}
 	if (j->text && th && store_has_version(jg->st, th) == 0 &&
 	    store_put_version(jg->st, th, j->title, j->text, j->text_len,
@@ -908,8 +912,6 @@ judge_commit(struct judge *jg, struct judged *j, int offline,
 	if (store_put_check(jg->st, r, obs_names[o], j->why, th,
 	    &check_id) == -1)
 		return -1;
-	out->check_id = check_id;
-	out->changed = 0;
 	vp.confirm_checks = (int)jg->cfg->confirm_checks;
 	vp.confirm_span_ms = jg->cfg->confirm_span_ms;
 	vc = verdict_apply(&v, o, at, check_id, &vp);
@@ -977,7 +979,6 @@ judge_commit(struct judge *jg, struct judged *j, int offline,
 			    &change_id) == -1)
 				goto done;
 			u.last_change = change_id;
-			out->changed = 1;
 		}
 		u.text_hash = th;
 		u.body_sha256 = th ? NULL : r->sha256[0] ? r->sha256 : NULL;

@@ -55,9 +55,7 @@ struct judged {
 
 /* What a commit did, for the daemon's log and archive policy. */
 struct judge_out {
-	int64_t		 check_id;
 	const char	*from, *to;	/* state names; equal if unchanged */
-	int		 changed;	/* a content change event */
 };
 
 /*
@@ -104,7 +102,8 @@ enum health	 judge_health(struct judge *, int64_t now, int *hosts,
 /*
  * Inside the daemon's transaction: records the monitor's health if it
  * changed (one event per change); then each result with judge_commit().
- * offline: the network was down when j was checked.
+ * offline: the network was down when j was checked; its network failures
+ * then count nothing and the source is checked again after retry.
  */
 /* Alerts queued with events since the last call. */
 int		 judge_alerts_queued(struct judge *);

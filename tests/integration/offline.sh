@@ -183,6 +183,12 @@ assert_eq "dns cut: every source still alive" "$N alive" \
 	"$(q "SELECT count(*) || ' ' || group_concat(DISTINCT state) FROM sources")"
 echo "  (classes of the dns cut: $(q "SELECT group_concat(DISTINCT class) FROM checks WHERE id >
 	(SELECT min(id) + $N - 1 FROM checks)"))"
+assert_eq "dns cut: every check of the cut judged offline, none a failure" \
+	"$((2 * N)) offline" \
+	"$(q "SELECT count(*) || ' ' || group_concat(DISTINCT observed) FROM checks
+	      WHERE id > (SELECT min(id) + $N - 1 FROM checks)")"
+assert_eq "dns cut: no failure counted against any source" 0 \
+	"$(q "SELECT max(fails) FROM sources")"
 
 printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$T/resolv.conf"
 getent ahosts s1.ok.test | grep -q '^127\.0\.0\.1'
