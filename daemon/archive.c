@@ -20,6 +20,7 @@
 #include "archive.h"
 #include "check.h"
 #include "log.h"
+#include "notify.h"
 #include "xmalloc.h"
 
 #define BODY_MAX	(256 * 1024)	/* an API answer, at most */
@@ -277,6 +278,40 @@ record(struct archiver *a, struct archive_job *j, const char *ts,
 	free(memento);
 }
 
+/*
+ * The archive will not get this one: the job fails for good, with an
+ * archive_failed event of its source and that event's alerts, in one
+ * transaction (the job alone if that cannot be had).
+ */
+static void
+give_up(struct archiver *a, struct archive_job *j, const char *status_ext,
+    const char *msg)
+{
+	int64_t		now = wall_ms();
+	struct event	e = { .source_id = j->source_id, .at = now,
+			    .type = "archive_failed", .detail = msg,
+			    .similarity = -1 };
+	int64_t		id;
+
+	log_warn("archive: %s: %s", j->url, msg);
+	if (store_begin(a->st) == -1) {
+		save(a, j, "failed", now, status_ext, msg);
+		return;
+	}
+	save(a, j, "failed", now, status_ext, msg);
+	if (store_put_event(a->st, &e, &id) == -1 ||
+	    notify_event(a->cfg, a->st, id, &e, now) == -1) {
+		log_error("archive: cannot store the failure of %s: %s",
+		    j->url, store_errmsg(a->st));
+		store_rollback(a->st);
+		save(a, j, "failed", now, status_ext, msg);
+		return;
+	}
+	if (store_commit(a->st) == -1)
+		log_error("archive: cannot store the failure of %s: %s",
+		    j->url, store_errmsg(a->st));
+}
+
 /* A submission that will not be retried, or one more try. */
 static void
 retry_or_fail(struct archiver *a, struct archive_job *j, const char *state,
@@ -288,8 +323,7 @@ retry_or_fail(struct archiver *a, struct archive_job *j, const char *state,
 		char *msg = xasprintf("gave up after %d attempts: %s",
 		    j->attempts, why);
 
-		log_warn("archive: %s: %s", j->url, msg);
-		save(a, j, "failed", now, status_ext, msg);
+		give_up(a, j, status_ext, msg);
 		free(msg);
 		return;
 	}
@@ -430,8 +464,7 @@ spn_error(struct archiver *a, struct archive_job *j, const char *ext,
 	case SPN_PERMANENT: {
 		char *msg = xasprintf("the archive cannot capture it: %s", why);
 
-		log_warn("archive: %s: %s", j->url, msg);
-		save(a, j, "failed", now, ext, msg);
+		give_up(a, j, ext, msg);
 		free(msg);
 		break;
 	}

@@ -905,6 +905,9 @@ hist_event(void *arg, const struct event_row *e)
 		printf("%s  changed   %-11s %s  checks %s\n", when,
 		    e->change ? e->change : "", e->detail ? e->detail : "",
 		    e->proof ? e->proof : "[]");
+	else if (strcmp(e->type, "archive_failed") == 0)
+		printf("%s  archive   failed      %s\n", when,
+		    e->detail ? e->detail : "");
 	else
 		printf("%s  %-9s %s -> %s  %s  checks %s\n", when, "state",
 		    e->from ? e->from : "?", e->to ? e->to : "?",

@@ -131,7 +131,8 @@ static const char *const sections[] = { "storage", "check", "schedule",
     "log", "archive", "verdict", "alerts", "content" };
 
 const char *const alert_kind_names[AK_COUNT] = { "dead", "moved", "blocked",
-    "soft404", "parked", "changed", "minor", "recovered", "monitor" };
+    "soft404", "parked", "changed", "minor", "recovered", "monitor",
+    "archive_failed" };
 
 /* Every kind but minor changes. */
 #define AK_DEFAULT	(((1u << AK_COUNT) - 1) & ~(1u << AK_MINOR))
@@ -560,7 +561,7 @@ channel_key(struct parse_ctx *c, const char *name, const char *key,
 				cerr(c, "channel %s: events: unknown event "
 				    "\"%s\" (known: dead moved blocked soft404 "
 				    "parked changed minor recovered monitor "
-				    "all)", name, w);
+				    "archive_failed all)", name, w);
 			else
 				ch->kinds |= 1u << k;
 		}

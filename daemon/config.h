@@ -18,7 +18,7 @@
 /* Alert kinds, a bit each. */
 enum alert_kind {
 	AK_DEAD, AK_MOVED, AK_BLOCKED, AK_SOFT404, AK_PARKED, AK_CHANGED,
-	AK_MINOR, AK_RECOVERED, AK_MONITOR, AK_COUNT
+	AK_MINOR, AK_RECOVERED, AK_MONITOR, AK_ARCHIVE_FAILED, AK_COUNT
 };
 extern const char *const alert_kind_names[AK_COUNT];
 

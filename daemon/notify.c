@@ -68,6 +68,8 @@ notify_kind(const struct event *e)
 		    AK_MINOR : AK_CHANGED;
 	if (strncmp(e->type, "monitor_", 8) == 0)
 		return AK_MONITOR;
+	if (strcmp(e->type, "archive_failed") == 0)
+		return AK_ARCHIVE_FAILED;
 	/* A first verdict is no news; suspect is not confirmed. */
 	if (strcmp(e->type, "state") != 0 || e->from == NULL || e->to == NULL ||
 	    strcmp(e->from, "new") == 0)
@@ -444,26 +446,54 @@ done_cb(struct http_req *req, CURLcode rc)
 
 /* ---- mail -------------------------------------------------------- */
 
-/* A header value: one line of printable text, RFC 2047 if not ASCII. */
+#define SUBJECT_MAX	160	/* bytes of a subject's text, at most */
+#define WORD_BYTES	45	/* of text in one RFC 2047 encoded word */
+
+/* The length of s cut to at most max bytes, not inside a UTF-8 character. */
+static size_t
+utf8_cut(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return n;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+/*
+ * A header value: one line of printable text (no CR/LF: no header
+ * injection), at most SUBJECT_MAX bytes of it ("..." if cut); not ASCII,
+ * it is RFC 2047 encoded words of at most 75 characters, folded.
+ */
 static char *
 header_value(const char *s)
 {
-	size_t		 n = strlen(s), i;
+	size_t		 n = utf8_cut(s, SUBJECT_MAX), i, k;
 	int		 ascii = 1;
-	char		*v = xstrdup(s), *enc;
-	unsigned char	*b64;
+	char		*v = xmalloc(n + 4), *enc = NULL, *tmp;
+	unsigned char	 b64[4 * ((WORD_BYTES + 2) / 3) + 1];
 
 	for (i = 0; i < n; i++) {
+		v[i] = s[i];
 		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
-			v[i] = ' ';	/* no CR/LF: no header injection */
+			v[i] = ' ';
 		ascii &= (unsigned char)v[i] < 0x80;
 	}
+	memcpy(v + n, s[n] ? "..." : "", s[n] ? 4 : 1);
 	if (ascii)
 		return v;
-	b64 = xmalloc(4 * ((n + 2) / 3) + 1);
-	EVP_EncodeBlock(b64, (unsigned char *)v, (int)n);
-	enc = xasprintf("=?UTF-8?B?%s?=", b64);
-	free(b64);
+	n = strlen(v);
+	for (i = 0; i < n; i += k) {
+		if ((k = utf8_cut(v + i, WORD_BYTES)) == 0)	/* not UTF-8 */
+			k = n - i < WORD_BYTES ? n - i : WORD_BYTES;
+		EVP_EncodeBlock(b64, (unsigned char *)v + i, (int)k);
+		tmp = xasprintf("%s%s=?UTF-8?B?%s?=", enc ? enc : "",
+		    enc ? "\r\n " : "", b64);
+		free(enc);
+		enc = tmp;
+	}
 	free(v);
 	return enc;
 }
