@@ -11,7 +11,7 @@ DEBS	 = build-essential pkg-config libuv1-dev libcurl4-openssl-dev \
 	   libsqlite3-dev libxml2-dev libjansson-dev libinih-dev libssl-dev \
 	   zlib1g-dev sqlite3 python3 openssl curl ca-certificates valgrind \
 	   util-linux iproute2 procps time python3-feedparser python3-aiosmtpd \
-	   chromium
+	   chromium man-db groff-base systemd
 
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter -Wvla \
@@ -29,7 +29,7 @@ BIN	 = $(B)/rotwatch
 UNIT_SRCS  = $(wildcard tests/unit/test_*.c)
 UNIT_BINS  = $(UNIT_SRCS:%.c=$(B)/%)
 
-.PHONY: all deps run test unit integration sanitize valgrind install clean
+.PHONY: all deps run test unit integration sanitize valgrind install uninstall clean
 
 all: rotwatch
 
@@ -112,15 +112,38 @@ valgrind: all $(UNIT_BINS)
 			--error-exitcode=1 $$t >/dev/null || { echo "valgrind: $$t"; exit 1; }; \
 	done; echo "valgrind: unit tests clean"
 	ROTWATCH_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
-		ROTWATCH=$(CURDIR)/rotwatch tests/integration/run.sh cli classes archive-policy verdicts email feed report
+		ROTWATCH=$(CURDIR)/rotwatch tests/integration/run.sh cli classes archive-policy verdicts email feed report reload
 
+SYSCONFDIR ?= /etc
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+MANDIR	?= $(PREFIX)/share/man
+
+# The unit and the config name the installed paths; an existing
+# rotwatch.conf is never replaced.
 install: all
 	install -D -m 0755 rotwatch $(DESTDIR)$(PREFIX)/bin/rotwatch
-	install -D -m 0644 docs/rotwatch.1 $(DESTDIR)$(PREFIX)/share/man/man1/rotwatch.1
-	install -D -m 0644 docs/rotwatch.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/rotwatch.conf.5
-	install -D -m 0644 config/rotwatch.conf.example $(DESTDIR)/etc/rotwatch/rotwatch.conf.example
+	install -D -m 0644 docs/rotwatch.1 $(DESTDIR)$(MANDIR)/man1/rotwatch.1
+	install -D -m 0644 docs/rotwatch.conf.5 $(DESTDIR)$(MANDIR)/man5/rotwatch.conf.5
+	install -D -m 0644 config/rotwatch.conf.example $(DESTDIR)$(SYSCONFDIR)/rotwatch/rotwatch.conf.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/rotwatch/rotwatch.conf ] || \
+		install -D -m 0644 config/rotwatch.conf.example $(DESTDIR)$(SYSCONFDIR)/rotwatch/rotwatch.conf
 	install -D -m 0644 config/parked.txt $(DESTDIR)$(PREFIX)/share/rotwatch/parked.txt
-	install -D -m 0644 systemd/rotwatch.service $(DESTDIR)/lib/systemd/system/rotwatch.service
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's#/usr/local/bin/rotwatch#$(PREFIX)/bin/rotwatch#' \
+		-e 's#/etc/rotwatch/#$(SYSCONFDIR)/rotwatch/#' \
+		systemd/rotwatch.service >$(DESTDIR)$(UNITDIR)/rotwatch.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/rotwatch.service
+
+# Leaves $(SYSCONFDIR)/rotwatch/rotwatch.conf and the state: they are the
+# user's.
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/rotwatch \
+		$(DESTDIR)$(MANDIR)/man1/rotwatch.1 \
+		$(DESTDIR)$(MANDIR)/man5/rotwatch.conf.5 \
+		$(DESTDIR)$(SYSCONFDIR)/rotwatch/rotwatch.conf.example \
+		$(DESTDIR)$(PREFIX)/share/rotwatch/parked.txt \
+		$(DESTDIR)$(UNITDIR)/rotwatch.service
+	-rmdir $(DESTDIR)$(PREFIX)/share/rotwatch 2>/dev/null
 
 clean:
 	rm -rf build build-asan rotwatch

@@ -991,6 +991,30 @@ archiver_new(uv_loop_t *loop, struct http *h, struct store *st,
 }
 
 void
+archiver_reload(struct archiver *a, const struct config *cfg, char *keys)
+{
+	a->cfg = cfg;
+	if (keys && strcmp(keys, a->keys) != 0) {
+		explicit_bzero(a->auth, strlen(a->auth));
+		free(a->auth);
+		explicit_bzero(a->keys, strlen(a->keys));
+		free(a->keys);
+		a->keys = keys;
+		a->auth = xasprintf("Authorization: LOW %s", keys);
+		if (a->paused) {
+			/* Refused keys were replaced: try the new ones. */
+			a->paused = 0;
+			a->paused_until = 0;
+			log_info("archive: new keys; archiving again");
+		}
+	} else if (keys) {
+		explicit_bzero(keys, strlen(keys));
+		free(keys);
+	}
+	archiver_kick(a);
+}
+
+void
 archiver_kick(struct archiver *a)
 {
 	if (!a->stopping)

@@ -26,6 +26,12 @@ struct archiver;
  */
 struct archiver	*archiver_new(uv_loop_t *, struct http *, struct store *,
 		    const struct config *, char *keys);
+/*
+ * A new configuration, and the keys read with it (taken over; NULL: keep
+ * the old ones).  Requests in flight finish as they were started.
+ */
+void		 archiver_reload(struct archiver *, const struct config *,
+		    char *keys);
 /* New jobs may be due: look now. */
 void		 archiver_kick(struct archiver *);
 /* Requests in flight. */

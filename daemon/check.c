@@ -451,6 +451,12 @@ checker_new(uv_loop_t *loop, struct http *h, const struct config *cfg)
 	return ck;
 }
 
+void
+checker_reload(struct checker *ck, const struct config *cfg)
+{
+	ck->cfg = cfg;
+}
+
 int
 checker_start(struct checker *ck, int64_t source_id, const char *url,
     const struct check_req *rq, check_done_cb done, void *arg)

@@ -49,6 +49,8 @@ int		 checker_active(const struct checker *);
 void		 checker_abort_all(struct checker *,
 		    void (*drop)(check_done_cb, void *));
 /* Frees the checker once the loop runs again; nothing may be in flight. */
+/* Checks started from now on use this configuration. */
+void		 checker_reload(struct checker *, const struct config *);
 void		 checker_free(struct checker *);
 
 /* Frees what a result owns and zeroes it. */

@@ -423,33 +423,70 @@ channel_get(struct parse_ctx *c, const char *name)
 	return ch;
 }
 
-/* Reads a secret from a file only its owner can read; NULL on error. */
+/*
+ * Reads the secret of key from a file only its owner can read, or from
+ * the service manager's credential NAME when the value is
+ * "credential:NAME"; NULL on error.
+ */
 static char *
-read_secret(struct parse_ctx *c, const char *path)
+read_secret(struct parse_ctx *c, const char *key, const char *value)
 {
 	FILE		*f;
 	struct stat	 sb;
-	char		 buf[512];
+	char		 buf[512], *path;
+	const char	*dir = getenv("CREDENTIALS_DIRECTORY");
 	size_t		 n;
 
+	if (strncmp(value, "credential:", 11) == 0) {
+		const char *id = value + 11;
+
+		if (*id == '\0' || strchr(id, '/') || strcmp(id, ".") == 0 ||
+		    strcmp(id, "..") == 0) {
+			cerr(c, "%s = %s: expected credential:NAME", key,
+			    value);
+			return NULL;
+		}
+		if (dir == NULL || *dir == '\0') {
+			cerr(c, "%s = %s: $CREDENTIALS_DIRECTORY is not set "
+			    "(run under systemd with LoadCredential=%s:FILE, "
+			    "or give a file)", key, value, id);
+			return NULL;
+		}
+		path = xasprintf("%s/%s", dir, id);
+	} else
+		path = xstrdup(value);
 	if ((f = fopen(path, "r")) == NULL) {
-		cerr(c, "secret_file %s: %s", path, strerror(errno));
+		cerr(c, "%s %s: %s", key, path, strerror(errno));
+		free(path);
 		return NULL;
 	}
-	if (fstat(fileno(f), &sb) == -1 || (sb.st_mode & 077) != 0) {
-		cerr(c, "secret_file %s: readable by others (chmod 600 it)",
-		    path);
+	/* A credential's directory is the unit's alone. */
+	if (fstat(fileno(f), &sb) == -1 || ((sb.st_mode & 077) != 0 &&
+	    strncmp(value, "credential:", 11) != 0)) {
+		cerr(c, "%s %s: readable by others (chmod 600 it)", key, path);
 		fclose(f);
+		free(path);
 		return NULL;
 	}
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
-	if (*buf == '\0') {
-		cerr(c, "secret_file %s: empty", path);
+	if (strncmp(value, "credential:", 11) == 0 && strcmp(buf, "none") ==
+	    0) {
+		/* The unit's SetCredential= fallback. */
+		cerr(c, "%s = %s: the service was given no such credential "
+		    "(install /etc/credstore/rotwatch.%s, mode 0600)", key,
+		    value, value + 11);
+		free(path);
 		return NULL;
 	}
+	if (*buf == '\0') {
+		cerr(c, "%s %s: empty", key, path);
+		free(path);
+		return NULL;
+	}
+	free(path);
 	return xstrdup(buf);
 }
 
@@ -516,7 +553,7 @@ channel_key(struct parse_ctx *c, const char *name, const char *key,
 		free(ch->user);
 		ch->user = xstrdup(value);
 	} else if (strcmp(key, "password_file") == 0) {
-		char *pw = read_secret(c, value);
+		char *pw = read_secret(c, key, value);
 
 		if (pw) {
 			free(ch->password);
@@ -539,7 +576,7 @@ channel_key(struct parse_ctx *c, const char *name, const char *key,
 	} else if (strcmp(key, "secret") == 0 ||
 	    strcmp(key, "secret_file") == 0) {
 		char *sec = key[6] == '\0' ? xstrdup(value) : read_secret(c,
-		    value);
+		    key, value);
 
 		if (sec != NULL) {
 			free(ch->secret);

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "notify.h"
 #include "sched.h"
+#include "sdnotify.h"
 #include "secrets.h"
 #include "signs.h"
 #include "text.h"
@@ -43,6 +44,7 @@
 #define LOCK_WAIT_MS	200	/* the loop waits at most this for a lock */
 #define RETRY_MS	1000	/* a failed commit is retried after this */
 #define DEFER_MS	60000	/* longest wait for the monitor's health */
+#define STATUS_MS	10000	/* tell the service manager how it goes */
 
 /* A set of source ids: linear probing, backward-shift deletion. */
 struct idset {
@@ -64,7 +66,7 @@ struct daemon {
 	struct text_rules	*rules;
 	int			 offline;	/* the monitor's network */
 	enum daemon_mode	 mode;
-	uv_timer_t		 tick, flush, wake, grace;
+	uv_timer_t		 tick, flush, wake, grace, watchdog, status;
 	uv_signal_t		 sigint, sigterm, sighup;
 	struct idset		 held;
 	struct judged		*pend;		/* results to commit */
@@ -78,9 +80,18 @@ struct daemon {
 	int64_t			 flush_retry_at;	/* no commit before */
 	uint64_t		 checks_done;
 	unsigned int		 seed;
+	int64_t			 last_tick;	/* mono ms: the loop moves */
+	/* Loaded by reloads, kept until exit: work started under one
+	 * may still read it. */
+	struct config		**configs;
+	struct signs		**old_signs;
+	struct text_rules	**old_rules;
+	size_t			 nconfigs;
+	char			 reloaded[256];	/* "" or why it failed */
 };
 
 static void	pump(struct daemon *);
+static void	reload(struct daemon *);
 static void	maybe_finish(struct daemon *);
 
 static uint64_t
@@ -552,6 +563,7 @@ tick_cb(uv_timer_t *t)
 	int64_t		 v = store_data_version(d->st), now = wall_ms(), next;
 	uint64_t	 sleep_ms = TICK_MS;
 
+	d->last_tick = mono_ms(d);
 	if (d->stopping)
 		return;
 	if (d->at_end || v != d->data_version) {
@@ -588,6 +600,8 @@ close_all(struct daemon *d)
 	uv_close((uv_handle_t *)&d->flush, NULL);
 	uv_close((uv_handle_t *)&d->wake, NULL);
 	uv_close((uv_handle_t *)&d->grace, NULL);
+	uv_close((uv_handle_t *)&d->watchdog, NULL);
+	uv_close((uv_handle_t *)&d->status, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sighup, NULL);
@@ -631,14 +645,145 @@ drop_queued(struct sched_job *j)
 	job_free(j);
 }
 
+/* What goes on, for `systemctl status`. */
+static void
+status_cb(uv_timer_t *t)
+{
+	struct daemon	*d = t->data;
+	int64_t		 due = store_count_due(d->st, wall_ms());
+
+	sdn_send("STATUS=%s%s%s%llu checks since start, %lld sources due, "
+	    "%lld alerts pending, monitor %s", d->reloaded[0] ?
+	    "reload failed (" : "", d->reloaded, d->reloaded[0] ? "); " : "",
+	    (unsigned long long)d->checks_done, (long long)due,
+	    (long long)store_alerts_count(d->st, "pending"),
+	    d->offline ? "offline" : "online");
+}
+
+/* The service manager's watchdog: fed only while the scheduler ticks. */
+static void
+watchdog_cb(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+
+	if (mono_ms(d) - d->last_tick <= sdn_watchdog_ms() / 2 + TICK_MS)
+		sdn_send("WATCHDOG=1");
+	else
+		log_warn("the scheduler has not run for %lld ms; not feeding "
+		    "the watchdog", (long long)(mono_ms(d) - d->last_tick));
+}
+
+/* Keys that only a restart applies: said once, the rest applies now. */
+static void
+restart_only(const struct config *old, const struct config *nw)
+{
+	if (strcmp(old->database ? old->database : "", nw->database ?
+	    nw->database : "") != 0)
+		log_warn("reload: [storage] database changed; the new file is "
+		    "used after a restart");
+}
+
+/*
+ * SIGHUP: reads the configuration again.  A broken one changes nothing
+ * (its errors are logged with FILE:LINE); a good one applies to work
+ * started from now on: checks, archive requests and deliveries in flight
+ * finish as they began.
+ */
+static void
+reload(struct daemon *d)
+{
+	struct config		*nc;
+	struct signs		*sg = NULL;
+	struct text_rules	*tr = NULL;
+	char			*errs = NULL, *keys = NULL, kerr[1024];
+	char			*line, *save = NULL;
+	size_t			 elen = 0;
+	FILE			*ef;
+	int			 k = 0;
+
+	sdn_send("RELOADING=1\nSTATUS=reloading the configuration");
+	log_info("SIGHUP: reading %s again", d->cfg->path);
+	if ((ef = open_memstream(&errs, &elen)) == NULL)
+		fatalx("open_memstream failed");
+	nc = config_load(d->cfg->path, ef);
+	if (nc && judge_load(nc, &sg, &tr, ef) == -1) {
+		config_free(nc);
+		nc = NULL;
+	}
+	if (nc && nc->archive_enabled && d->mode == DAEMON_FOREVER &&
+	    (k = secrets_load(nc, &keys, kerr, sizeof(kerr))) == -1) {
+		fprintf(ef, "%s\n", kerr);
+		signs_free(sg);
+		text_rules_free(tr);
+		config_free(nc);
+		nc = NULL;
+	}
+	fclose(ef);
+	if (nc == NULL) {
+		for (line = strtok_r(errs, "\n", &save); line; line =
+		    strtok_r(NULL, "\n", &save)) {
+			if (line == errs)	/* the first says where */
+				snprintf(d->reloaded, sizeof(d->reloaded),
+				    "%s", line);
+			log_error("reload: %s", line);
+		}
+		log_error("reload: configuration refused; the previous one "
+		    "stays in force");
+		free(errs);
+		sdn_send("READY=1\nSTATUS=reload failed (%s); running with "
+		    "the previous configuration", d->reloaded);
+		return;
+	}
+	free(errs);
+	restart_only(d->cfg, nc);
+	d->configs = xrealloc(d->configs, (d->nconfigs + 1) *
+	    sizeof(*d->configs));
+	d->old_signs = xrealloc(d->old_signs, (d->nconfigs + 1) *
+	    sizeof(*d->old_signs));
+	d->old_rules = xrealloc(d->old_rules, (d->nconfigs + 1) *
+	    sizeof(*d->old_rules));
+	/* The signatures and rules in use now are kept until exit. */
+	d->old_signs[d->nconfigs] = d->signs;
+	d->old_rules[d->nconfigs] = d->rules;
+	d->configs[d->nconfigs++] = nc;
+	d->cfg = nc;
+	d->signs = sg;
+	d->rules = tr;
+	log_set_level(nc->log_level);
+	checker_reload(d->ck, nc);
+	sched_limits(d->sched, (int)nc->concurrency, (int)nc->per_host,
+	    nc->host_delay_ms);
+	judge_reload(d->jg, nc, sg, tr);
+	if (d->mode == DAEMON_FOREVER) {
+		if (d->ar && (!nc->archive_enabled || k == 0)) {
+			log_info("reload: archiving stops (jobs stay queued)");
+			archiver_stop(d->ar);
+			archiver_free(d->ar);
+			d->ar = NULL;
+			secrets_free(keys);
+		} else if (d->ar)
+			archiver_reload(d->ar, nc, keys);
+		else if (keys)
+			d->ar = archiver_new(&d->loop, d->http, d->st, nc, keys);
+		if (d->nt)
+			notifier_reload(d->nt, nc);
+		else if (nc->nchannels > 0)
+			d->nt = notifier_new(&d->loop, d->http, d->st, nc);
+	}
+	d->reloaded[0] = '\0';
+	log_info("reload: configuration applied");
+	sdn_send("READY=1\nSTATUS=configuration reloaded");
+	pump(d);
+}
+
 static void
 signal_cb(uv_signal_t *sig, int signum)
 {
 	struct daemon *d = sig->data;
 
 	if (signum == SIGHUP) {
-		log_warn("SIGHUP: this version reads its configuration at "
-		    "start only; restart to apply changes");
+		if (!d->stopping)
+			reload(d);
 		return;
 	}
 	if (d->stopping) {
@@ -649,6 +794,7 @@ signal_cb(uv_signal_t *sig, int signum)
 	log_info("%s: stopping (in-flight checks get %d s)",
 	    signum == SIGTERM ? "SIGTERM" : "SIGINT", GRACE_MS / 1000);
 	d->stopping = 1;
+	sdn_send("STOPPING=1\nSTATUS=stopping");
 	/* Unstarted work stays due in the database for the next run. */
 	sched_drop_queued(d->sched, drop_queued);
 	uv_timer_start(&d->grace, grace_cb, GRACE_MS, 0);
@@ -721,7 +867,10 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	uv_timer_init(&d.loop, &d.flush);
 	uv_timer_init(&d.loop, &d.wake);
 	uv_timer_init(&d.loop, &d.grace);
+	uv_timer_init(&d.loop, &d.watchdog);
+	uv_timer_init(&d.loop, &d.status);
 	d.tick.data = d.flush.data = d.wake.data = d.grace.data = &d;
+	d.watchdog.data = d.status.data = &d;
 	uv_signal_init(&d.loop, &d.sigint);
 	uv_signal_init(&d.loop, &d.sigterm);
 	uv_signal_init(&d.loop, &d.sighup);
@@ -742,6 +891,16 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 		secrets_free(archive_keys);
 	if (mode == DAEMON_FOREVER && cfg->nchannels > 0)
 		d.nt = notifier_new(&d.loop, d.http, st, cfg);
+	if (mode == DAEMON_FOREVER) {
+		sdn_init();
+		d.last_tick = mono_ms(&d);
+		if (sdn_watchdog_ms() > 0)
+			uv_timer_start(&d.watchdog, watchdog_cb,
+			    (uint64_t)sdn_watchdog_ms() / 2,
+			    (uint64_t)sdn_watchdog_ms() / 2);
+		uv_timer_start(&d.status, status_cb, STATUS_MS, STATUS_MS);
+		sdn_send("READY=1\nMAINPID=%ld\nSTATUS=started", (long)getpid());
+	}
 	if (mode == DAEMON_LIST)
 		for (size_t i = 0; i < nids; i++)
 			if (store_get_due(st, ids[i], queue_row, &d) < 0)
@@ -766,6 +925,14 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	judge_free(d.jg);
 	signs_free(d.signs);
 	text_rules_free(d.rules);
+	for (size_t i = 0; i < d.nconfigs; i++) {
+		signs_free(d.old_signs[i]);
+		text_rules_free(d.old_rules[i]);
+		config_free(d.configs[i]);
+	}
+	free(d.configs);
+	free(d.old_signs);
+	free(d.old_rules);
 	for (size_t i = 0; i < d.npend; i++)
 		judge_clear(&d.pend[i]);
 	free(d.held.v);

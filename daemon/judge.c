@@ -144,6 +144,15 @@ probe_free(struct probe *p)
 }
 
 void
+judge_reload(struct judge *jg, const struct config *cfg,
+    const struct signs *sg, const struct text_rules *tr)
+{
+	jg->cfg = cfg;
+	jg->signs = sg;
+	jg->rules = tr;
+}
+
+void
 judge_free(struct judge *jg)
 {
 	if (jg == NULL)

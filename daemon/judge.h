@@ -69,6 +69,12 @@ int		 judge_load(const struct config *, struct signs **,
 struct judge	*judge_new(uv_loop_t *, struct checker *,
 		    const struct config *, struct store *,
 		    const struct signs *, const struct text_rules *);
+/*
+ * A new configuration, signatures and text rules; the old ones must
+ * outlive results being judged now.
+ */
+void		 judge_reload(struct judge *, const struct config *,
+		    const struct signs *, const struct text_rules *);
 void		 judge_free(struct judge *);
 
 /* Fills prev from a due row (copies the strings). */

@@ -51,6 +51,7 @@ struct notifier {
 	uv_timer_t		 timer;
 	struct chan_state	*cs;
 	struct nreq		*inflight;
+	const struct config	*next_cfg;	/* once nothing is in flight */
 	int			 stopping;
 };
 
@@ -796,6 +797,18 @@ run(struct notifier *n)
 {
 	int64_t now = wall_ms();
 
+	if (n->next_cfg) {
+		/* Deliveries in flight finish with the channels they began
+		 * with; then the new ones take over. */
+		if (n->inflight)
+			return;
+		n->cfg = n->next_cfg;
+		n->next_cfg = NULL;
+		free(n->cs);
+		n->cs = xcalloc(n->cfg->nchannels ? n->cfg->nchannels : 1,
+		    sizeof(*n->cs));
+		log_info("alerts: %zu channel(s) now", n->cfg->nchannels);
+	}
 	for (size_t i = 0; i < n->cfg->nchannels && !n->stopping; i++) {
 		struct pick p = { n, i, PER_CHANNEL - n->cs[i].inflight };
 
@@ -867,6 +880,13 @@ notifier_kick(struct notifier *n)
 {
 	if (!n->stopping)
 		uv_timer_start(&n->timer, tick_cb, 0, TICK_MS);
+}
+
+void
+notifier_reload(struct notifier *n, const struct config *cfg)
+{
+	n->next_cfg = cfg;
+	notifier_kick(n);
 }
 
 void

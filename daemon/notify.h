@@ -36,6 +36,11 @@ struct notifier	*notifier_new(uv_loop_t *, struct http *, struct store *,
 		    const struct config *);
 /* Looks for due alerts soon (after a commit queued some). */
 void		 notifier_kick(struct notifier *);
+/*
+ * New channels (cfg must outlive the notifier): deliveries in flight
+ * finish first, no new one starts until then.
+ */
+void		 notifier_reload(struct notifier *, const struct config *);
 /* Aborts deliveries in flight; their alerts stay pending. */
 void		 notifier_stop(struct notifier *);
 void		 notifier_free(struct notifier *);

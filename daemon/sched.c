@@ -99,6 +99,15 @@ host_maybe_free(struct sched *s, struct sched_host *h, int64_t now)
 	free(h);
 }
 
+void
+sched_limits(struct sched *s, int max_active, int per_host,
+    int64_t host_delay_ms)
+{
+	s->max_active = max_active;
+	s->per_host = per_host;
+	s->delay = host_delay_ms;
+}
+
 struct sched *
 sched_new(int max_active, int per_host, int64_t host_delay_ms,
     sched_start_cb start, void *arg)

@@ -35,6 +35,9 @@ typedef void (*sched_start_cb)(void *arg, struct sched_job *);
 
 struct sched	*sched_new(int max_active, int per_host, int64_t host_delay_ms,
 		    sched_start_cb start, void *arg);
+/* New limits; jobs running now are not stopped. */
+void		 sched_limits(struct sched *, int max_active, int per_host,
+		    int64_t host_delay_ms);
 /* Frees the scheduler and every job still queued (with free_job). */
 void		 sched_free(struct sched *, void (*free_job)(struct sched_job *));
 /* Frees every job not yet started (with free_job). */

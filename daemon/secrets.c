@@ -37,13 +37,15 @@ load_file(const char *path, int must_exist, char **keys, char *err,
 		    "file", path);
 		goto bad;
 	}
-	if (sb.st_uid != geteuid()) {
+	/* A credential's directory is the unit's alone (systemd may grant
+	 * it by an ACL, not by owner and mode). */
+	if (must_exist && sb.st_uid != geteuid()) {
 		snprintf(err, errlen, "archive keys file %s: owned by uid %u, "
 		    "not by the user running rotwatch (uid %u)", path,
 		    (unsigned)sb.st_uid, (unsigned)geteuid());
 		goto bad;
 	}
-	if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
+	if (must_exist && (sb.st_mode & (S_IRWXG | S_IRWXO))) {
 		snprintf(err, errlen, "archive keys file %s: mode %04o lets "
 		    "others read it; run: chmod 600 %s", path,
 		    (unsigned)(sb.st_mode & 07777), path);
@@ -59,6 +61,11 @@ load_file(const char *path, int must_exist, char **keys, char *err,
 	buf[n] = '\0';
 	len = strcspn(buf, "\r\n");
 	buf[len] = '\0';
+	if (!must_exist && (len == 0 || strcmp(buf, "none") == 0)) {
+		/* The unit's fallback when no keys were installed. */
+		explicit_bzero(buf, sizeof(buf));
+		return 0;
+	}
 	colon = strchr(buf, ':');
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)buf[i] <= 0x20 || buf[i] == 0x7f)
