@@ -11,7 +11,7 @@ DEBS	 = build-essential pkg-config libuv1-dev libcurl4-openssl-dev \
 	   libsqlite3-dev libxml2-dev libjansson-dev libinih-dev libssl-dev \
 	   zlib1g-dev sqlite3 python3 openssl curl ca-certificates valgrind \
 	   util-linux iproute2 procps time python3-feedparser python3-aiosmtpd \
-	   chromium man-db groff-base systemd
+	   chromium man-db groff-base systemd clang libclang-rt-14-dev
 
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter -Wvla \
@@ -99,6 +99,7 @@ test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) fuzz-smoke
 
 # ASan+UBSan build in its own tree; unit and integration tests run against it.
 sanitize: deps
@@ -145,7 +146,9 @@ uninstall:
 		$(DESTDIR)$(UNITDIR)/rotwatch.service
 	-rmdir $(DESTDIR)$(PREFIX)/share/rotwatch 2>/dev/null
 
+include tests/fuzz/fuzz.mk
+
 clean:
-	rm -rf build build-asan rotwatch
+	rm -rf build build-asan build-fuzz rotwatch
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -15,12 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "archive.h"
 #include "check.h"
 #include "log.h"
 #include "notify.h"
+#include "spnread.h"
 #include "xmalloc.h"
 
 #define BODY_MAX	(256 * 1024)	/* an API answer, at most */
@@ -336,7 +335,7 @@ keys_refused(struct archiver *a, long status)
 	if (!a->paused)
 		log_error("archive: the archive refused our keys (HTTP %ld); "
 		    "archiving paused, checks go on; fix [archive] keys_file "
-		    "and restart", status);
+		    "and reload", status);
 	a->paused = 1;
 	a->paused_until = mono(a) + PAUSE_MS;
 }
@@ -351,53 +350,6 @@ too_many(struct archiver *a)
 	    BACKOFF_MAX_MS;
 }
 
-/* A Wayback timestamp: 14 digits, YYYYMMDDhhmmss. */
-static int
-ts_ok(const char *ts)
-{
-	size_t i;
-
-	for (i = 0; ts && ts[i]; i++)
-		if (ts[i] < '0' || ts[i] > '9')
-			return 0;
-	return i == 14;
-}
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-/* CDX answer: the newest capture, if any, into ts and original. */
-static int
-cdx_newest(const char *body, char *ts, size_t tslen, char **original)
-{
-	json_t		*root = json_loads(body ? body : "", 0, NULL), *row;
-	size_t		 n;
-	int		 found = -1;
-
-	*original = NULL;
-	if (json_is_array(root)) {
-		found = 0;
-		n = json_array_size(root);
-		if (n >= 2) {
-			row = json_array_get(root, n - 1);
-			if (json_is_array(row) && json_array_size(row) >= 2 &&
-			    ts_ok(json_string_value(json_array_get(row, 0))) &&
-			    json_string_value(json_array_get(row, 1))) {
-				snprintf(ts, tslen, "%s", json_string_value(
-				    json_array_get(row, 0)));
-				*original = xstrdup(json_string_value(
-				    json_array_get(row, 1)));
-				found = 1;
-			}
-		}
-	}
-	json_decref(root);
-	return found;		/* -1: not a CDX answer */
-}
-
 static void
 lookup_done(struct archiver *a, struct areq *r, long status, CURLcode rc)
 {
@@ -407,7 +359,7 @@ lookup_done(struct archiver *a, struct areq *r, long status, CURLcode rc)
 	int64_t			 now = wall_ms();
 
 	if (rc == CURLE_OK && status == 200)
-		found = cdx_newest(r->body, ts, sizeof(ts), &orig);
+		found = spn_read_cdx(r->body, ts, sizeof(ts), &orig);
 	if (rc == CURLE_OK && (status == 401 || status == 403))
 		keys_refused(a, status);
 	else if (rc == CURLE_OK && status == 429)
@@ -500,8 +452,7 @@ static void
 submit_done(struct archiver *a, struct areq *r, long status, CURLcode rc)
 {
 	struct archive_job	*j = &r->job;
-	json_t			*o = NULL;
-	const char		*id = NULL, *ext = NULL;
+	struct spn_reply	 sr;
 	char			*why;
 	int64_t			 now = wall_ms();
 
@@ -518,26 +469,22 @@ submit_done(struct archiver *a, struct areq *r, long status, CURLcode rc)
 		save(a, j, "queued", now + a->backoff_ms / 2, NULL, "HTTP 429");
 		return;
 	}
-	if (rc == CURLE_OK && status == 200 &&
-	    (o = json_loads(r->body ? r->body : "", 0, NULL)) != NULL) {
-		id = jstr(o, "job_id");
-		ext = jstr(o, "status_ext");
-		if (id && *id && !(jstr(o, "status") &&
-		    strcmp(jstr(o, "status"), "error") == 0)) {
-			free(j->job_id);
-			j->job_id = xstrdup(id);
-			save(a, j, "submitted", now + a->cfg->archive_poll_ms,
-			    NULL, NULL);
-			a->backoff_ms = a->cfg->archive_backoff_429_ms;
-			json_decref(o);
-			return;
-		}
-		if (ext || (jstr(o, "status") &&
-		    strcmp(jstr(o, "status"), "error") == 0)) {
-			spn_error(a, j, ext, jstr(o, "message"));
-			json_decref(o);
-			return;
-		}
+	spn_read_submit(rc == CURLE_OK && status == 200 ? r->body : NULL,
+	    &sr);
+	if (sr.kind == SPN_R_JOB) {
+		free(j->job_id);
+		j->job_id = sr.job_id;
+		sr.job_id = NULL;
+		save(a, j, "submitted", now + a->cfg->archive_poll_ms, NULL,
+		    NULL);
+		a->backoff_ms = a->cfg->archive_backoff_429_ms;
+		spn_reply_clear(&sr);
+		return;
+	}
+	if (sr.kind == SPN_R_ERROR) {
+		spn_error(a, j, sr.status_ext, sr.message);
+		spn_reply_clear(&sr);
+		return;
 	}
 	/* 5xx, 520, 3xx, a timeout, HTML, truncated JSON, no job id: the
 	 * capture may have happened; the index is asked first. */
@@ -547,9 +494,9 @@ submit_done(struct archiver *a, struct areq *r, long status, CURLcode rc)
 	else if (status != 200)
 		why = xasprintf("the archive answered HTTP %ld", status);
 	else
-		why = xstrdup(o ? "the archive's answer has no job id" :
+		why = xstrdup(sr.json ? "the archive's answer has no job id" :
 		    "the archive's answer is not JSON");
-	json_decref(o);
+	spn_reply_clear(&sr);
 	j->lookup_from = 0;
 	if (a->outage) {
 		/* The archive is down, not this URL: the try does not
@@ -565,31 +512,27 @@ static void
 poll_done(struct archiver *a, struct areq *r, long status, CURLcode rc)
 {
 	struct archive_job	*j = &r->job;
-	json_t			*o = NULL;
-	const char		*st;
+	struct spn_reply	 sr;
 	int64_t			 now = wall_ms(), next;
 
 	if (rc == CURLE_OK && (status == 401 || status == 403))
 		keys_refused(a, status);
 	else if (rc == CURLE_OK && status == 429)
 		too_many(a);
-	if (rc == CURLE_OK && status == 200)
-		o = json_loads(r->body ? r->body : "", 0, NULL);
-	st = jstr(o, "status");
-	if (st && strcmp(st, "success") == 0 && ts_ok(jstr(o, "timestamp"))) {
-		const char *orig = jstr(o, "original_url");
-
-		record(a, j, jstr(o, "timestamp"), orig ? orig : j->url,
-		    "spn");
-		json_decref(o);
+	spn_read_status(rc == CURLE_OK && status == 200 ? r->body : NULL,
+	    &sr);
+	if (sr.kind == SPN_R_SUCCESS) {
+		record(a, j, sr.timestamp, sr.original_url ? sr.original_url :
+		    j->url, "spn");
+		spn_reply_clear(&sr);
 		return;
 	}
-	if (st && strcmp(st, "error") == 0) {
-		spn_error(a, j, jstr(o, "status_ext"), jstr(o, "message"));
-		json_decref(o);
+	if (sr.kind == SPN_R_ERROR) {
+		spn_error(a, j, sr.status_ext, sr.message);
+		spn_reply_clear(&sr);
 		return;
 	}
-	json_decref(o);
+	spn_reply_clear(&sr);
 	/* Pending, or no usable answer. */
 	if (now - j->submitted_at > a->cfg->archive_pending_timeout_ms) {
 		/* Status results expire and then read "pending" forever:
@@ -611,8 +554,7 @@ poll_done(struct archiver *a, struct areq *r, long status, CURLcode rc)
 static void
 user_done(struct archiver *a, struct areq *r, long status, CURLcode rc)
 {
-	json_t		*o;
-	json_int_t	 avail, daily, limit;
+	struct spn_user	 u;
 
 	a->user_checked = mono(a);
 	if (rc == CURLE_OK && (status == 401 || status == 403)) {
@@ -628,21 +570,16 @@ user_done(struct archiver *a, struct areq *r, long status, CURLcode rc)
 		    "archiving resumes");
 		a->paused = 0;
 	}
-	if (rc != CURLE_OK || status != 200 ||
-	    (o = json_loads(r->body ? r->body : "", 0, NULL)) == NULL)
+	if (rc != CURLE_OK || status != 200 || spn_read_user(r->body, &u) ==
+	    -1)
 		return;		/* not offered: no limit known */
-	avail = json_integer_value(json_object_get(o, "available"));
-	daily = json_integer_value(json_object_get(o, "daily_captures"));
-	limit = json_integer_value(json_object_get(o, "daily_captures_limit"));
-	if (json_object_get(o, "available") && avail <= 0)
+	if (u.has_available && u.available <= 0)
 		a->user_wait = mono(a) + 10000;
-	if (limit > 0 && daily >= limit) {
+	if (u.limit > 0 && u.daily >= u.limit) {
 		a->quota_until = next_midnight(wall_ms());
 		log_warn("archive: daily allowance used up (%lld of %lld); "
-		    "submissions resume at 00:00 UTC", (long long)daily,
-		    (long long)limit);
+		    "submissions resume at 00:00 UTC", u.daily, u.limit);
 	}
-	json_decref(o);
 }
 
 /*

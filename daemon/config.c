@@ -827,6 +827,22 @@ config_defaults(void)
 struct config *
 config_load(const char *path, FILE *err)
 {
+	FILE		*f;
+	struct config	*cf;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(err, "%s: cannot open config file: %s\n", path,
+		    strerror(errno));
+		return NULL;
+	}
+	cf = config_read(f, path, err);
+	fclose(f);
+	return cf;
+}
+
+struct config *
+config_read(FILE *f, const char *path, FILE *err)
+{
 	struct parse_ctx	 c;
 	char			*slash;
 	int			 rc;
@@ -835,11 +851,7 @@ config_load(const char *path, FILE *err)
 	c.err = err;
 	c.path = path;
 	c.bad_line = -1;
-	if ((c.file = fopen(path, "r")) == NULL) {
-		fprintf(err, "%s: cannot open config file: %s\n", path,
-		    strerror(errno));
-		return NULL;
-	}
+	c.file = f;
 	c.dir = xstrdup(path);
 	if ((slash = strrchr(c.dir, '/')) != NULL)
 		*slash = '\0';
@@ -849,7 +861,6 @@ config_load(const char *path, FILE *err)
 	}
 	c.cf = config_new(c.dir);
 	rc = ini_parse_stream(reader, &c, handler, &c);
-	fclose(c.file);
 	if (rc > 0 && rc != c.bad_line) {
 		/* inih's own complaint: a line that is neither a section, a
 		 * key = value pair nor a comment. */
@@ -970,21 +981,28 @@ config_dump(const struct config *cf, FILE *f)
 			fprintf(f, "\n[channel %s]\ntype = atom\npath = %s\n"
 			    "per_tag = %s\nevents =", ch->name, ch->path,
 			    ch->per_tag ? "yes" : "no");
-		else if (ch->type == CHAN_EMAIL)
+		else if (ch->type == CHAN_EMAIL) {
 			fprintf(f, "\n[channel %s]\ntype = email\nsmtp = %s\n"
-			    "from = %s\nto = %s\nuser = %s\npassword_file = %s"
-			    "\nstarttls = %s\ndigest = %lldms\nevents =",
-			    ch->name, ch->url, ch->from, ch->to, ch->user ?
-			    ch->user : "", ch->password ? "(set)" : "",
-			    ch->starttls ? "yes" : "no",
+			    "from = %s\nto = %s\nstarttls = %s\n"
+			    "digest = %lldms\n", ch->name, ch->url, ch->from,
+			    ch->to, ch->starttls ? "yes" : "no",
 			    (long long)ch->digest_ms);
-		else
+			if (ch->user)
+				fprintf(f, "user = %s\n", ch->user);
+			/* Secrets are never printed. */
+			if (ch->password)
+				fprintf(f, "; password_file: read (not shown)\n");
+			fputs("events =", f);
+		} else
 			fprintf(f, "\n[channel %s]\ntype = webhook\nurl = %s\n"
-			    "secret = (set)\nevents =", ch->name, ch->url);
+			    "; secret: set (not shown)\nevents =", ch->name,
+			    ch->url);
 		for (int k = 0; k < AK_COUNT; k++)
 			if (ch->kinds & (1u << k))
 				fprintf(f, " %s", alert_kind_names[k]);
-		fprintf(f, "\ntags = %s\n", ch->tags ? ch->tags : "");
+		fputc('\n', f);
+		if (ch->tags)
+			fprintf(f, "tags = %s\n", ch->tags);
 	}
 	for (size_t i = 0; i < cf->ntags; i++) {
 		const struct tag_policy *t = &cf->tags[i];

@@ -125,6 +125,8 @@ void	config_tag_policy(const struct config *, const char *tags,
  * result with config_free().
  */
 struct config	*config_load(const char *path, FILE *err);
+/* The same from an open stream; path names it in errors. */
+struct config	*config_read(FILE *f, const char *path, FILE *err);
 /* A config with every default, for tests and tools; database is NULL. */
 struct config	*config_defaults(void);
 void		 config_free(struct config *);

@@ -69,6 +69,9 @@ utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+static void	log_emit(enum log_level, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 log_emit(enum log_level l, const char *fmt, va_list ap)
 {

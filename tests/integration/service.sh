@@ -56,12 +56,14 @@ database = db.sqlite
 [channel h]
 type = webhook
 url = http://127.0.0.1:1/
+tags = a b
 secret = k
 [channel m]
 type = email
 smtp = smtp://127.0.0.1:25
 from = a@example.org
 to = b@example.org
+user = rotwatch
 [channel f]
 type = atom
 path = f.atom
