@@ -91,6 +91,10 @@ connect_timeout = ${TIMEOUT}s
 timeout = ${TIMEOUT}s
 max_redirects = 10
 
+[network]
+; the fake web is on loopback: let it through the SSRF guard
+allow = 127.0.0.0/8 ::1/128
+
 [log]
 level = $LOG_LEVEL
 EOF

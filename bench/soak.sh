@@ -48,6 +48,8 @@ host_delay = 0ms
 connect_timeout = ${TIMEOUT}s
 timeout = ${TIMEOUT}s
 max_redirects = 10
+[network]
+allow = 127.0.0.0/8 ::1/128
 [schedule]
 interval = $INTERVAL
 jitter = 10%

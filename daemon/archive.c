@@ -489,8 +489,8 @@ submit_done(struct archiver *a, struct areq *r, long status, CURLcode rc)
 	/* 5xx, 520, 3xx, a timeout, HTML, truncated JSON, no job id: the
 	 * capture may have happened; the index is asked first. */
 	if (rc != CURLE_OK)
-		why = xasprintf("no answer from the archive: %s", r->errbuf[0] ?
-		    r->errbuf : curl_easy_strerror(rc));
+		why = xasprintf("no answer from the archive: %s",
+		    http_error(&r->req, rc, r->errbuf));
 	else if (status != 200)
 		why = xasprintf("the archive answered HTTP %ld", status);
 	else
@@ -605,7 +605,7 @@ health(struct archiver *a, CURLcode rc, long status, const char *err)
 	if (!a->outage)
 		log_warn("archive: the archive is not answering (%s); "
 		    "archiving waits and tries again", rc != CURLE_OK ?
-		    (err[0] ? err : curl_easy_strerror(rc)) : "HTTP 5xx");
+		    err : "HTTP 5xx");
 	a->outage = 1;
 	a->backoff_until = mono(a) + a->backoff_ms;
 	a->backoff_ms = a->backoff_ms * 2 < BACKOFF_MAX_MS ? a->backoff_ms * 2 :
@@ -621,7 +621,7 @@ done_cb(struct http_req *req, CURLcode rc)
 
 	curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &status);
 	unlink_req(a, r);
-	health(a, rc, status, r->errbuf);
+	health(a, rc, status, http_error(&r->req, rc, r->errbuf));
 	switch (r->step) {
 	case ST_LOOKUP:
 	case ST_VERIFY:

@@ -324,6 +324,7 @@ collect(struct check *c, CURLcode rc)
 	in.connected = strncmp(c->errbuf, "Connection timed out", 20) != 0 &&
 	    strncmp(c->errbuf, "Resolving timed out", 19) != 0;
 	in.http09 = strstr(c->errbuf, "HTTP/0.9") != NULL;
+	in.policy = c->req.blocked;
 	r->cls = classify(&in);
 	if (rc == CURLE_OPERATION_TIMEDOUT &&
 	    strstr(c->errbuf, "Resolving timed out") != NULL)
@@ -340,8 +341,7 @@ collect(struct check *c, CURLcode rc)
 		r->error = xasprintf("body larger than %lld bytes",
 		    (long long)c->ck->cfg->max_body);
 	else
-		r->error = xstrdup(c->errbuf[0] ? c->errbuf :
-		    curl_easy_strerror(rc));
+		r->error = xstrdup(http_error(&c->req, rc, c->errbuf));
 }
 
 static void

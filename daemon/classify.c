@@ -29,6 +29,7 @@ const char *const check_class_names[CC_COUNT] = {
 	[CC_INVALID_URL] = "invalid_url",
 	[CC_LOCAL_ERROR] = "local_error",
 	[CC_NOT_MODIFIED] = "not_modified",
+	[CC_BLOCKED_POLICY] = "blocked_policy",
 };
 
 static enum check_class
@@ -71,6 +72,10 @@ by_errno(long e)
 enum check_class
 classify(const struct classify_in *in)
 {
+	/* Our own policy stopped it: neither a refusal nor rot. */
+	if (in->policy && (in->curl_code == CURLE_COULDNT_CONNECT ||
+	    in->curl_code == CURLE_ABORTED_BY_CALLBACK))
+		return CC_BLOCKED_POLICY;
 	switch (in->curl_code) {
 	case CURLE_OK:
 		return by_status(in->http_status, in->redirects);

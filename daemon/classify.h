@@ -17,6 +17,8 @@ struct classify_in {
 	int	too_large;	/* our body cap stopped the transfer */
 	int	connected;	/* a connection was made */
 	int	http09;		/* the reply was not HTTP (curl saw HTTP/0.9) */
+	int	policy;		/* the SSRF guard refused every connect of
+				   the last request (http_req.blocked) */
 };
 
 enum check_class classify(const struct classify_in *);

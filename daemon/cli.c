@@ -434,6 +434,7 @@ out_row(void *arg, const struct source_row *r)
 {
 	struct out_ctx	*o = arg;
 	char		 when[40];
+	const char	*policy;
 	json_t		*obj, *lc;
 
 	o->n++;
@@ -476,10 +477,16 @@ out_row(void *arg, const struct source_row *r)
 		printf(",%s\n", r->state);
 		return;
 	}
+	/* Our own policy refused it: say so, it is not the source. */
+	policy = r->has_check && r->cls && strcmp(r->cls, "blocked_policy") ==
+	    0 ? r->error ? r->error : "refused by the SSRF guard" : NULL;
 	if (!o->full) {
-		printf("%-6lld %-8s %s%s%s%s\n", (long long)r->id, r->state,
+		printf("%-6lld %-8s %s%s%s%s", (long long)r->id, r->state,
 		    r->url, *r->tags ? "  [" : "", r->tags, *r->tags ? "]" :
 		    "");
+		if (policy)
+			printf("  (blocked_policy: %s)", policy);
+		putchar('\n');
 		return;
 	}
 	if (r->has_check) {
@@ -488,6 +495,8 @@ out_row(void *arg, const struct source_row *r)
 		when[20] = '\0';
 		printf("%-6lld %-8s %-18s %4ld %-20s %s\n", (long long)r->id,
 		    r->state, r->cls, r->http_status, when, r->url);
+		if (policy)
+			printf("%-6s %s\n", "", policy);
 	} else
 		printf("%-6lld %-8s %-18s %4s %-20s %s\n", (long long)r->id,
 		    r->state, "-", "-", "never", r->url);

@@ -19,7 +19,7 @@
 #include "xmalloc.h"
 
 enum opt_type { OPT_INT, OPT_DURATION_MS, OPT_DURATION_S, OPT_SIZE,
-    OPT_PERCENT, OPT_STRING, OPT_PATH, OPT_LEVEL, OPT_BOOL };
+    OPT_PERCENT, OPT_STRING, OPT_PATH, OPT_LEVEL, OPT_BOOL, OPT_NETS };
 
 struct opt {
 	const char	*section;
@@ -60,6 +60,10 @@ static const struct opt opts[] = {
 	    "rotwatch/0.1 (source monitor)", 0, 0, "User-Agent header" },
 	{ "check", "ca_file", OPT_PATH, O(ca_file), "", 0, 0,
 	    "extra CA bundle in PEM (empty: the system store)" },
+	{ "network", "guard", OPT_BOOL, O(net_guard), "yes", 0, 1,
+	    "refuse loopback, private, link-local, metadata ... addresses" },
+	{ "network", "allow", OPT_NETS, O(net_allow), "", 0, 0,
+	    "networks always allowed (CIDRs; lines add up)" },
 	{ "schedule", "interval", OPT_DURATION_S, O(interval_s), "24h", 1,
 	    365 * DAY, "default time between two checks of a source" },
 	{ "schedule", "jitter", OPT_PERCENT, O(jitter_pct), "10%", 0, 50,
@@ -127,8 +131,8 @@ static const struct opt opts[] = {
 };
 #define NOPTS	(sizeof(opts) / sizeof(opts[0]))
 
-static const char *const sections[] = { "storage", "check", "schedule",
-    "log", "archive", "verdict", "alerts", "content" };
+static const char *const sections[] = { "storage", "check", "network",
+    "schedule", "log", "archive", "verdict", "alerts", "content" };
 
 const char *const alert_kind_names[AK_COUNT] = { "dead", "moved", "blocked",
     "soft404", "parked", "changed", "minor", "recovered", "monitor",
@@ -346,6 +350,15 @@ opt_set(struct config *cf, const struct opt *o, const char *text,
 			return "expected error, warn, info or debug";
 		*(enum log_level *)(void *)p = lvl;
 		return NULL;
+	case OPT_NETS: {
+		static char why[160];
+
+		/* Appends: the lines of a repeated key add up. */
+		if (guard_parse_list(text, (struct guard_list *)(void *)p, why,
+		    sizeof(why)) == -1)
+			return why;
+		return NULL;
+	}
 	}
 	if (v < o->min || v > o->max)
 		return "value out of range";
@@ -735,6 +748,12 @@ handler(void *user, const char *section, const char *name, const char *value)
 		cerr(c, "unknown key \"%s\" in section [%s]", name, section);
 		return 1;
 	}
+	if (o->type == OPT_NETS) {
+		/* May be repeated; each line adds its networks. */
+		if ((why = opt_set(c->cf, o, value, c->dir)) != NULL)
+			cerr(c, "%s: %s: %s", section, name, why);
+		return 1;
+	}
 	if (c->seen[i]) {
 		cerr(c, "key \"%s\" given twice in section [%s]", name,
 		    section);
@@ -795,8 +814,8 @@ reader(char *str, int num, void *stream)
 		}
 		if (!known) {
 			cerr(c, "unknown section [%s] (known: storage, check, "
-			    "schedule, log, archive, verdict, alerts, content, "
-			    "tag NAME, channel NAME)", name);
+			    "network, schedule, log, archive, verdict, alerts, "
+			    "content, tag NAME, channel NAME)", name);
 		}
 	}
 	return str;
@@ -889,6 +908,9 @@ config_free(struct config *cf)
 	for (size_t i = 0; i < NOPTS; i++)
 		if (opts[i].type == OPT_STRING || opts[i].type == OPT_PATH)
 			free(*(char **)(void *)((char *)cf + opts[i].off));
+		else if (opts[i].type == OPT_NETS)
+			guard_list_free((struct guard_list *)(void *)
+			    ((char *)cf + opts[i].off));
 	for (size_t i = 0; i < cf->ntags; i++)
 		free(cf->tags[i].tag);
 	free(cf->tags);
@@ -930,7 +952,7 @@ config_dump(const struct config *cf, FILE *f)
 		}
 		fprintf(f, "%s = ", o->name);
 		if (o->type != OPT_STRING && o->type != OPT_PATH &&
-		    o->type != OPT_LEVEL)
+		    o->type != OPT_LEVEL && o->type != OPT_NETS)
 			v = *(const int64_t *)(const void *)p;
 		switch (o->type) {
 		case OPT_INT:
@@ -968,6 +990,15 @@ config_dump(const struct config *cf, FILE *f)
 			fputs(log_level_name(*(const enum log_level *)
 			    (const void *)p), f);
 			break;
+		case OPT_NETS: {
+			const struct guard_list *l = (const void *)p;
+
+			for (size_t k = 0; k < l->n; k++) {
+				guard_net_str(&l->v[k], buf, sizeof(buf));
+				fprintf(f, "%s%s", k ? " " : "", buf);
+			}
+			break;
+		}
 		}
 		fprintf(f, "\t; %s\n", o->help);
 	}

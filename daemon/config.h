@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "guard.h"
 #include "log.h"
 
 #define EX_CONFIG_ERR	78	/* sysexits.h EX_CONFIG */
@@ -68,6 +69,9 @@ struct config {
 	int64_t		 max_redirects;
 	char		*user_agent;
 	char		*ca_file;		/* NULL: the system store */
+	/* [network] */
+	int64_t		 net_guard;		/* the SSRF guard is on */
+	struct guard_list net_allow;		/* always allowed */
 	/* [schedule] */
 	int64_t		 interval_s;
 	int64_t		 jitter_pct;

@@ -856,7 +856,11 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	store_set_busy_timeout(st, LOCK_WAIT_MS);
 	if (uv_loop_init(&d.loop) != 0)
 		fatalx("cannot start the event loop");
-	d.http = http_new(&d.loop, conn_cache_size(cfg));
+	{
+		struct guard g = { (int)cfg->net_guard, &cfg->net_allow };
+
+		d.http = http_new(&d.loop, conn_cache_size(cfg), &g);
+	}
 	d.ck = checker_new(&d.loop, d.http, cfg);
 	d.sched = sched_new((int)cfg->concurrency, (int)cfg->per_host,
 	    cfg->host_delay_ms, start_job, &d);

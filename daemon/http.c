@@ -5,8 +5,12 @@
  * checked, a poll is always stopped and closed on CURL_POLL_REMOVE, and
  * POLLERR is passed on as CURL_CSELECT_ERR.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/socket.h>
 
 #include "http.h"
 #include "log.h"
@@ -18,6 +22,7 @@ struct http {
 	uv_timer_t	 timer;
 	int		 running;	/* transfers added and not done */
 	int		 freeing;
+	struct guard	 guard;		/* the address policy */
 };
 
 struct sock {
@@ -122,6 +127,69 @@ timerfunc_cb(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
+/*
+ * Every socket of a transfer is opened here, after the policy has seen
+ * the address: every redirect hop and every address a name resolves to
+ * (happy eyeballs included) passes, before any packet is sent.
+ */
+static curl_socket_t
+opensocket_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct http_req		*req = arg;
+	struct http		*h = req->http;
+	const struct sockaddr	*sa = &a->addr;
+	const char		*why;
+	curl_socket_t		 fd;
+
+	(void)purpose;
+	if ((why = guard_check(&h->guard, sa)) != NULL) {
+		req->refused++;
+		req->hop_refused++;
+		guard_message(sa, why, req->why, sizeof(req->why));
+		log_debug("%s", req->why);
+		errno = EACCES;
+		return CURL_SOCKET_BAD;
+	}
+	fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	if (fd != CURL_SOCKET_BAD)
+		req->hop_opened++;
+	return fd;
+}
+
+/*
+ * Runs once a connection is ready for a request, new or reused: a second
+ * look at the address actually connected to.  A new request starts a new
+ * hop.
+ */
+static int
+prereq_cb(void *arg, char *ip, char *local_ip, int port, int local_port)
+{
+	struct http_req		*req = arg;
+	struct http		*h = req->http;
+	struct sockaddr_storage	 ss;
+	const char		*why;
+
+	(void)local_ip;
+	(void)port;
+	(void)local_port;
+	req->hop_refused = req->hop_opened = 0;
+	if (guard_parse_addr(ip ? ip : "", &ss) == -1) {
+		if (!h->guard.on)
+			return CURL_PREREQFUNC_OK;
+		snprintf(req->why, sizeof(req->why), "refused by the SSRF "
+		    "guard: \"%.40s\" is not an IP address", ip ? ip : "");
+	} else if ((why = guard_check(&h->guard, (struct sockaddr *)&ss)) !=
+	    NULL)
+		guard_message((struct sockaddr *)&ss, why, req->why,
+		    sizeof(req->why));
+	else
+		return CURL_PREREQFUNC_OK;
+	req->refused++;
+	req->blocked = 1;
+	log_debug("%s (on a connection already open)", req->why);
+	return CURL_PREREQFUNC_ABORT;
+}
+
 /* Hands every finished transfer to its owner. */
 static void
 check_info(struct http *h)
@@ -140,16 +208,24 @@ check_info(struct http *h)
 		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&req);
 		curl_multi_remove_handle(h->multi, easy);
 		h->running--;
+		/* No socket opened for the last request, and the guard
+		 * refused one: the policy, not the network, failed it. */
+		if (rc == CURLE_COULDNT_CONNECT && req->hop_refused > 0 &&
+		    req->hop_opened == 0)
+			req->blocked = 1;
+		if (rc == CURLE_OK)
+			req->blocked = 0;
 		req->done(req, rc);
 	}
 }
 
 struct http *
-http_new(uv_loop_t *loop, long maxconnects)
+http_new(uv_loop_t *loop, long maxconnects, const struct guard *g)
 {
 	struct http *h = xcalloc(1, sizeof(*h));
 
 	h->loop = loop;
+	h->guard = *g;
 	if ((h->multi = curl_multi_init()) == NULL)
 		fatalx("curl_multi_init failed");
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
@@ -168,6 +244,14 @@ http_add(struct http *h, struct http_req *req)
 	CURLMcode mc;
 
 	curl_easy_setopt(req->easy, CURLOPT_PRIVATE, req);
+	req->http = h;
+	req->refused = req->hop_refused = req->hop_opened = req->blocked = 0;
+	req->why[0] = '\0';
+	curl_easy_setopt(req->easy, CURLOPT_OPENSOCKETFUNCTION, opensocket_cb);
+	curl_easy_setopt(req->easy, CURLOPT_OPENSOCKETDATA, req);
+	curl_easy_setopt(req->easy, CURLOPT_PREREQFUNCTION, prereq_cb);
+	curl_easy_setopt(req->easy, CURLOPT_PREREQDATA, req);
+	curl_easy_setopt(req->easy, CURLOPT_PROXY, "");
 	if ((mc = curl_multi_add_handle(h->multi, req->easy)) != CURLM_OK) {
 		log_error("curl_multi_add_handle: %s", curl_multi_strerror(mc));
 		return -1;
@@ -181,6 +265,16 @@ http_cancel(struct http *h, struct http_req *req)
 {
 	if (curl_multi_remove_handle(h->multi, req->easy) == CURLM_OK)
 		h->running--;
+}
+
+const char *
+http_error(const struct http_req *req, CURLcode rc, const char *errbuf)
+{
+	if (req->blocked && req->why[0])
+		return req->why;
+	if (errbuf != NULL && *errbuf != '\0')
+		return errbuf;
+	return curl_easy_strerror(rc);
 }
 
 int

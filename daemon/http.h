@@ -12,6 +12,8 @@
 #include <curl/curl.h>
 #include <uv.h>
 
+#include "guard.h"
+
 struct http;
 struct http_req;
 
@@ -21,12 +23,39 @@ struct http_req {
 	CURL		*easy;
 	http_done_cb	 done;
 	void		*arg;
+	struct http	*http;		/* set by http_add() */
+	/*
+	 * Set by the http layer (the address guard's account): blocked is 1
+	 * when the transfer failed because every connect of its last
+	 * request (the last redirect hop) was refused by the policy; why
+	 * then says which address and why.
+	 */
+	int		 refused;	/* connects refused, in all */
+	int		 hop_refused;	/* ... and sockets opened, since the */
+	int		 hop_opened;	/*     last request was sent */
+	int		 blocked;
+	char		 why[GUARD_MSG_MAX];
 };
 
-/* maxconnects: size of the shared connection cache. */
-struct http	*http_new(uv_loop_t *, long maxconnects);
-/* Starts a transfer.  Returns 0, or -1 if curl refused the handle. */
+/*
+ * maxconnects: size of the shared connection cache.  Every connection
+ * of every transfer goes through the policy g (copied; its allow-list is
+ * borrowed and must outlive the struct).
+ */
+struct http	*http_new(uv_loop_t *, long maxconnects, const struct guard *g);
+/*
+ * Starts a transfer.  Returns 0, or -1 if curl refused the handle.  It
+ * sets the handle's CURLOPT_OPENSOCKETFUNCTION, CURLOPT_PREREQFUNCTION,
+ * CURLOPT_PRIVATE and CURLOPT_PROXY ("": no proxy from the environment).
+ */
 int		 http_add(struct http *, struct http_req *);
+/*
+ * The error of a failed transfer in words: the guard's message if it
+ * blocked the transfer, else errbuf (the handle's CURLOPT_ERRORBUFFER)
+ * if not empty, else curl's text for rc.
+ */
+const char	*http_error(const struct http_req *, CURLcode rc,
+		    const char *errbuf);
 /* Aborts a transfer without calling its done callback. */
 void		 http_cancel(struct http *, struct http_req *);
 /* Transfers running. */

@@ -594,6 +594,7 @@ observe(struct judge *jg, struct judged *j, double probe_sim)
 	in.signs = jg->signs;
 	in.probe_sim = probe_sim;
 	in.prev = j->prev.observed;
+	in.error = r->error;
 	return verdict_observe(&in, j->why, sizeof(j->why));
 }
 

@@ -408,8 +408,8 @@ done_cb(struct http_req *req, CURLcode rc)
 		}
 	} else {
 		if (rc != CURLE_OK)
-			snprintf(why, sizeof(why), "%s", r->errbuf[0] ?
-			    r->errbuf : curl_easy_strerror(rc));
+			snprintf(why, sizeof(why), "%s", http_error(&r->req,
+			    rc, r->errbuf));
 		else
 			snprintf(why, sizeof(why), "HTTP %ld", status);
 		delay = n->cfg->alert_retry_ms;

@@ -34,6 +34,8 @@ enum check_class {
 	CC_INVALID_URL,
 	CC_LOCAL_ERROR,		/* our side; never evidence of rot */
 	CC_NOT_MODIFIED,	/* 304 to a conditional request */
+	CC_BLOCKED_POLICY,	/* every connect refused by our SSRF guard;
+				   never evidence of rot */
 	CC_COUNT
 };
 

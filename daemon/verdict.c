@@ -167,6 +167,11 @@ verdict_observe(const struct obs_in *in, char *why, size_t len)
 	case CC_LOCAL_ERROR:
 		snprintf(why, len, "could not check it from here");
 		return OBS_LOCAL;
+	case CC_BLOCKED_POLICY:
+		/* Our own rule: it says nothing about the source. */
+		snprintf(why, len, "%s", in->error && *in->error ? in->error :
+		    "refused by the SSRF guard");
+		return OBS_LOCAL;
 	case CC_NOT_MODIFIED:
 		/* Asked only of alive or moved sources. */
 		snprintf(why, len, "not modified since the last check");

@@ -76,6 +76,7 @@ struct obs_in {
 	double			 probe_sim;	/* to the site's random-URL
 						   answer; < 0: not known */
 	enum obs		 prev;		/* for 304: the last one */
+	const char		*error;		/* the check's; may be NULL */
 };
 
 /* Pages at least this similar to the probe are the site's not-found page. */

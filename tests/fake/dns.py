@@ -4,6 +4,8 @@
   *.nx.test      NXDOMAIN
   *.ok.test      A 127.0.0.1 (TTL 0); other types: no data (NOERROR, empty)
   *.silent.test  no answer at all (the resolver times out)
+  *.rebind.test  A 127.0.0.2, then 127.0.0.1, then 127.0.0.2 ... (one per A
+                 query, TTL 0: DNS rebinding); other types: no data
   anything else  REFUSED
 
 Meant to run inside `unshare -m -n` with a bind-mounted resolv.conf, so no
@@ -20,6 +22,8 @@ import sys
 import time
 
 QTYPES = {1: "A", 28: "AAAA", 5: "CNAME", 15: "MX", 16: "TXT", 65: "HTTPS"}
+REBIND_ADDRS = ("127.0.0.2", "127.0.0.1")
+REBINDS = 0     # A queries answered under rebind.test
 
 
 def parse_question(pkt):
@@ -74,6 +78,15 @@ def answer(pkt):
             rr = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 0, 4) \
                 + socket.inet_aton("127.0.0.1")
             return reply(0, rr, 1), "127.0.0.1"
+        return reply(0), "NODATA"
+    if under("rebind.test"):
+        if qtype == 1:
+            global REBINDS
+            addr = REBIND_ADDRS[REBINDS % len(REBIND_ADDRS)]
+            REBINDS += 1
+            rr = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 0, 4) \
+                + socket.inet_aton(addr)
+            return reply(0, rr, 1), addr
         return reply(0), "NODATA"
     return reply(5, aa=False), "REFUSED"
 

@@ -41,6 +41,9 @@ as seen.  "inflight" counts requests read and not yet answered whose
 client is still connected: a client that closes its connection while its
 answer is held is dropped from it at once (peer_gone: true).
 
+--addr binds another loopback address than 127.0.0.1; --location URL adds
+a Location header to every answer with a 3xx --status (a redirect).
+
 Python 3.11, standard library only.  The server exits by itself after
 --lifetime seconds.  Bodies are never written to stdout or stderr.
 """
@@ -154,6 +157,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_response(status, REASONS.get(status))
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
+            loc = self.server.state.args.location
+            if loc and 300 <= status < 400:
+                self.send_header("Location", loc)
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
@@ -322,6 +328,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=0,
                     help="port on 127.0.0.1; 0 picks a free one (printed)")
+    ap.add_argument("--addr", default=HOST,
+                    help="address to listen on (default 127.0.0.1)")
+    ap.add_argument("--location", metavar="URL",
+                    help="Location header of 3xx answers")
     ap.add_argument("--portfile", help="write the port number to this file")
     ap.add_argument("--lifetime", type=float, default=600,
                     help="exit after this many seconds (default 600)")
@@ -339,7 +349,7 @@ def main():
         with open(args.secret_file) as f:
             args.secret = f.readline().rstrip("\r\n")
 
-    srv = Server((HOST, args.port), Handler)
+    srv = Server((args.addr, args.port), Handler)
     srv.state = State(args)
     port = srv.server_address[1]
     if args.portfile:

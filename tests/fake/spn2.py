@@ -698,6 +698,8 @@ def main():
     ap.add_argument("--role", choices=("spn2", "web"), default="spn2")
     ap.add_argument("--port", type=int, default=0,
                     help="port on 127.0.0.1; 0 picks a free one (printed)")
+    ap.add_argument("--addr", default=HOST,
+                    help="address to listen on (default 127.0.0.1)")
     ap.add_argument("--portfile", help="write the port number to this file")
     ap.add_argument("--lifetime", type=float, default=600,
                     help="exit after this many seconds (default 600)")
@@ -733,7 +735,7 @@ def main():
                     state.add_capture(parts[0], parts[1],
                                       parts[2] if len(parts) > 2 else "200")
 
-    srv = Server((HOST, args.port), Handler)
+    srv = Server((args.addr, args.port), Handler)
     srv.state = state
     srv.role = args.role
     port = srv.server_address[1]

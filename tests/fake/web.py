@@ -22,6 +22,7 @@ Behaviour by path (the query string is ignored unless noted):
                     ?mib=N: N MiB of zeros, chunked, no length
   /loop             302 -> /loop2 -> /loop
   /to-file          302 file:///etc/passwd    /to-ftp  302 ftp://127.0.0.1/x
+  /goto?to=URL      302 to URL (percent-decoded)
   /etag             200 with ETag, Last-Modified, Content-Length (304 on a
                     matching If-None-Match / If-Modified-Since)
   /change           200, a different body on every request
@@ -31,7 +32,8 @@ Behaviour by path (the query string is ignored unless noted):
   anything else     404
 
 Every connection has a hard lifetime cap (--conn-lifetime) and the server
-exits by itself after --lifetime seconds.  With --tls CERT KEY the same
+exits by itself after --lifetime seconds.  --addr binds another loopback
+address than 127.0.0.1.  With --tls CERT KEY the same
 paths are served over HTTPS.  A client that does not speak HTTP at all (a
 TLS ClientHello sent to the plain listener) gets "NOT HTTP" and a close.
 
@@ -49,6 +51,7 @@ import struct
 import sys
 import threading
 import time
+import urllib.parse
 import zlib
 
 HOST = "127.0.0.1"
@@ -330,7 +333,7 @@ class Conn:
             self.close()
 
     def absolute(self, headers, path):
-        host = headers.get("host", f"{HOST}:{self.args.port}")
+        host = headers.get("host", f"{self.args.addr}:{self.args.port}")
         return f"{self.scheme}://{host}{path}"
 
     def handle(self, method, target, version, headers):
@@ -357,6 +360,10 @@ class Conn:
             if loc.startswith("ABS:"):
                 loc = self.absolute(headers, loc[4:])
             self.respond(status, [("Location", loc)], b"", method, close)
+            return not close
+        if path == "/goto":
+            loc = urllib.parse.unquote(params.get("to", ""))
+            self.respond(302, [("Location", loc)], b"", method, close)
             return not close
         if path.startswith("/count/"):
             STATS.bump(STATS.hits, path[len("/count/"):])
@@ -484,6 +491,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=0,
                     help="port on 127.0.0.1; 0 picks a free one (printed)")
+    ap.add_argument("--addr", default=HOST,
+                    help="address to listen on (default 127.0.0.1)")
     ap.add_argument("--portfile", help="write the port number to this file")
     ap.add_argument("--lifetime", type=float, default=600,
                     help="exit after this many seconds (default 600)")
@@ -500,7 +509,7 @@ def main():
 
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind((HOST, args.port))
+    srv.bind((args.addr, args.port))
     srv.listen(1024)
     args.port = srv.getsockname()[1]
     if args.portfile:

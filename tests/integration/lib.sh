@@ -59,7 +59,9 @@ setup() {
 # write_conf [FILE]: the test configuration.  Overridable through variables:
 # C_CONNECT_TIMEOUT C_TIMEOUT C_LOW_SPEED_LIMIT C_LOW_SPEED_TIME C_MAX_BODY
 # C_MAX_REDIRECTS C_INTERVAL C_LEVEL; C_CHECK_EXTRA / C_SCHEDULE_EXTRA are
-# appended verbatim to [check] / [schedule].
+# appended verbatim to [check] / [schedule].  The SSRF guard lets the fake
+# servers on loopback through: [network] allow = $C_ALLOW (default
+# "127.0.0.0/8 ::1/128"); C_GUARD, when set, is written as guard = ...
 write_conf() {
 	local f=${1:-$CONF}
 	cat >"$f" <<EOF
@@ -74,6 +76,10 @@ low_speed_time = ${C_LOW_SPEED_TIME:-3s}
 max_body = ${C_MAX_BODY:-1MiB}
 max_redirects = ${C_MAX_REDIRECTS:-5}
 ${C_CHECK_EXTRA:-}
+
+[network]
+${C_GUARD:+guard = $C_GUARD}
+allow = ${C_ALLOW-127.0.0.0/8 ::1/128}
 
 [schedule]
 interval = ${C_INTERVAL:-1h}

@@ -25,7 +25,9 @@ addrs add || { echo "FATAL: cannot add addresses to lo"; exit 1; }
 # conf_offline FILE: small confirm_span and confirm_checks, so that rot
 # WOULD be confirmed by passes 2 and 3 if their failures counted
 conf_offline() {
-	write_conf "$1"
+	# the sites' documentation addresses are let through the SSRF guard
+	C_ALLOW="127.0.0.0/8 ::1/128 198.51.100.0/24 203.0.113.0/24" \
+		write_conf "$1"
 	cat >>"$1" <<EOF
 
 [verdict]

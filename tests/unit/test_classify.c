@@ -12,7 +12,7 @@ static enum check_class
 cl(int code, long status, long err, long redirects, int large, int conn)
 {
 	struct classify_in in = { code, status, err, redirects, large, conn,
-	    0 };
+	    0, 0 };
 
 	return classify(&in);
 }
@@ -81,7 +81,7 @@ TEST(limits_and_schemes)
 	    1)], "bad_scheme");
 	{
 		struct classify_in in = { CURLE_UNSUPPORTED_PROTOCOL, 0, 0, 0,
-		    0, 1, 1 };
+		    0, 1, 1, 0 };
 
 		T_EQ_STR(check_class_names[classify(&in)], "bad_response");
 	}
@@ -91,6 +91,31 @@ TEST(limits_and_schemes)
 	    1)], "bad_response");
 	T_EQ_STR(check_class_names[cl(CURLE_BAD_CONTENT_ENCODING, 200, 0, 0, 0,
 	    1)], "bad_response");
+}
+
+TEST(blocked_by_policy)
+{
+	/* The guard refused every connect: never "refused", never rot. */
+	struct classify_in in = { CURLE_COULDNT_CONNECT, 0, ECONNREFUSED, 0,
+	    0, 0, 0, 1 };
+
+	T_EQ_STR(check_class_names[classify(&in)], "blocked_policy");
+	in.os_errno = 0;
+	T_EQ_STR(check_class_names[classify(&in)], "blocked_policy");
+	/* At a redirect hop, and by the second look at a reused
+	 * connection. */
+	in.http_status = 302;
+	in.redirects = 1;
+	T_EQ_STR(check_class_names[classify(&in)], "blocked_policy");
+	in.curl_code = CURLE_ABORTED_BY_CALLBACK;
+	T_EQ_STR(check_class_names[classify(&in)], "blocked_policy");
+	/* Without the guard's word, a refused connection is what it is. */
+	in.curl_code = CURLE_COULDNT_CONNECT;
+	in.os_errno = ECONNREFUSED;
+	in.policy = 0;
+	T_EQ_STR(check_class_names[classify(&in)], "connect_refused");
+	T_EQ_INT(class_network(CC_BLOCKED_POLICY), 0);
+	T_EQ_INT(class_parse("blocked_policy"), CC_BLOCKED_POLICY);
 }
 
 TEST(dns_and_states)
@@ -119,6 +144,7 @@ main(void)
 	RUN(http_statuses);
 	RUN(transport_failures);
 	RUN(limits_and_schemes);
+	RUN(blocked_by_policy);
 	RUN(dns_and_states);
 	return t_done();
 }

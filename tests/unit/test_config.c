@@ -174,6 +174,46 @@ TEST(tag_policy_overrides)
 	    "[tag x]") != NULL);
 }
 
+TEST(network_section)
+{
+	struct config	*cf = load("[network]\nallow = 127.0.0.0/8 ::1/128\n"
+	    "allow = 10.1.0.0/16\n"), *b;
+	char		 text[8192] = "", net[64];
+	FILE		*f;
+
+	T_ASSERT(cf != NULL);
+	T_EQ_INT(cf->net_guard, 1);		/* default */
+	T_EQ_INT(cf->net_allow.n, 3);		/* lines add up */
+	guard_net_str(&cf->net_allow.v[2], net, sizeof(net));
+	T_EQ_STR(net, "10.1.0.0/16");
+	f = fmemopen(text, sizeof(text) - 1, "w");
+	config_dump(cf, f);
+	fclose(f);
+	T_ASSERT(strstr(text, "\n[network]\nguard = yes\t") != NULL);
+	T_ASSERT(strstr(text, "\nallow = 127.0.0.0/8 ::1/128 10.1.0.0/16\t") !=
+	    NULL);
+	b = load(text);
+	T_ASSERT(b != NULL);
+	T_EQ_INT(b->net_allow.n, 3);
+	config_free(b);
+	config_free(cf);
+
+	cf = load("[network]\nguard = no\nallow =\n");
+	T_ASSERT(cf != NULL);
+	T_EQ_INT(cf->net_guard, 0);
+	T_EQ_INT(cf->net_allow.n, 0);
+	config_free(cf);
+
+	cf = load("[network]\nallow = 10.0.0.0/8\nallow = 192.168.0.0/33\n"
+	    "allow = localhost\nguard = maybe\n");
+	T_ASSERT(cf == NULL);
+	T_ASSERT(strstr(errs, ":3: network: allow: \"192.168.0.0/33\": "
+	    "prefix length must be 0 to 32 for IPv4") != NULL);
+	T_ASSERT(strstr(errs, ":4: network: allow: \"localhost\": not an "
+	    "IPv4 or IPv6 address") != NULL);
+	T_ASSERT(strstr(errs, ":5: network.guard = \"maybe\"") != NULL);
+}
+
 int
 main(void)
 {
@@ -184,5 +224,6 @@ main(void)
 	RUN(duration_and_size_parsers);
 	RUN(dump_round_trips);
 	RUN(tag_policy_overrides);
+	RUN(network_section);
 	return t_done();
 }

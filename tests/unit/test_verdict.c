@@ -280,6 +280,26 @@ TEST(observations)
 	    OBS_LOCAL);
 	T_EQ_INT(see(sg, CC_NOT_MODIFIED, 304, 304, u, u, NULL, -1, why),
 	    OBS_ALIVE);
+	/* Refused by our SSRF guard: like a local error, with its reason;
+	 * at a redirect hop too. */
+	{
+		struct obs_in	 in;
+		struct vrec	 r = { VS_ALIVE, 1, 0, 0, 0, 0 };
+		struct vparams	 p = { 1, 0 };
+
+		memset(&in, 0, sizeof(in));
+		in.cls = CC_BLOCKED_POLICY;
+		in.status = 302;
+		in.redirects = 1;
+		in.url = u;
+		in.prev = OBS_ALIVE;
+		in.error = "refused by the SSRF guard: 127.0.0.1 is loopback";
+		T_EQ_INT(verdict_observe(&in, why, sizeof(why)), OBS_LOCAL);
+		T_EQ_STR(why, in.error);
+		T_EQ_INT(verdict_apply(&r, OBS_LOCAL, 100, 9, &p), VC_NONE);
+		T_EQ_INT(r.state, VS_ALIVE);
+		T_EQ_INT(r.run_n, 0);
+	}
 	signs_free(sg);
 }
 
