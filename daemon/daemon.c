@@ -750,6 +750,11 @@ reload(struct daemon *d)
 	d->signs = sg;
 	d->rules = tr;
 	log_set_level(nc->log_level);
+	{
+		struct guard g = { (int)nc->net_guard, &nc->net_allow };
+
+		http_set_guard(d->http, &g);
+	}
 	checker_reload(d->ck, nc);
 	sched_limits(d->sched, (int)nc->concurrency, (int)nc->per_host,
 	    nc->host_delay_ms);

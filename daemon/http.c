@@ -219,6 +219,12 @@ check_info(struct http *h)
 	}
 }
 
+void
+http_set_guard(struct http *h, const struct guard *g)
+{
+	h->guard = *g;
+}
+
 struct http *
 http_new(uv_loop_t *loop, long maxconnects, const struct guard *g)
 {

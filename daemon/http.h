@@ -43,6 +43,9 @@ struct http_req {
  * borrowed and must outlive the struct).
  */
 struct http	*http_new(uv_loop_t *, long maxconnects, const struct guard *g);
+/* A new address policy (g->allow must outlive it) for connections made
+ * from now on. */
+void		 http_set_guard(struct http *, const struct guard *g);
 /*
  * Starts a transfer.  Returns 0, or -1 if curl refused the handle.  It
  * sets the handle's CURLOPT_OPENSOCKETFUNCTION, CURLOPT_PREREQFUNCTION,
