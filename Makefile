@@ -11,7 +11,7 @@ DEBS	 = build-essential pkg-config libuv1-dev libcurl4-openssl-dev \
 	   libsqlite3-dev libxml2-dev libjansson-dev libinih-dev libssl-dev \
 	   zlib1g-dev sqlite3 python3 openssl curl ca-certificates valgrind \
 	   util-linux iproute2 procps time python3-feedparser python3-aiosmtpd \
-	   chromium
+	   chromium prometheus
 
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter -Wvla \
@@ -112,7 +112,7 @@ valgrind: all $(UNIT_BINS)
 			--error-exitcode=1 $$t >/dev/null || { echo "valgrind: $$t"; exit 1; }; \
 	done; echo "valgrind: unit tests clean"
 	ROTWATCH_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
-		ROTWATCH=$(CURDIR)/rotwatch tests/integration/run.sh cli classes archive-policy verdicts email feed report
+		ROTWATCH=$(CURDIR)/rotwatch tests/integration/run.sh cli classes archive-policy verdicts email feed report metrics
 
 install: all
 	install -D -m 0755 rotwatch $(DESTDIR)$(PREFIX)/bin/rotwatch

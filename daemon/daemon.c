@@ -27,6 +27,7 @@
 #include "http.h"
 #include "judge.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "sched.h"
 #include "secrets.h"
@@ -58,6 +59,7 @@ struct daemon {
 	struct checker		*ck;
 	struct archiver		*ar;		/* NULL: not archiving */
 	struct notifier		*nt;		/* NULL: no channels */
+	struct metrics		*mx;		/* NULL: no endpoint */
 	struct sched		*sched;
 	struct judge		*jg;
 	struct signs		*signs;
@@ -291,6 +293,7 @@ flush(struct daemon *d)
 			d->pend[kept++] = *p;	/* waits for the health */
 			continue;
 		}
+		metrics_check(p->res.cls, (double)p->res.duration_ms / 1000.0);
 		idset_del(&d->held, p->res.source_id);
 		judge_clear(p);
 	}
@@ -616,6 +619,8 @@ shutdown_now(struct daemon *d)
 		d->failed = 1;
 	}
 	close_all(d);
+	metrics_free(d->mx);
+	d->mx = NULL;
 }
 
 static void
@@ -649,6 +654,7 @@ signal_cb(uv_signal_t *sig, int signum)
 	log_info("%s: stopping (in-flight checks get %d s)",
 	    signum == SIGTERM ? "SIGTERM" : "SIGINT", GRACE_MS / 1000);
 	d->stopping = 1;
+	metrics_down("stopping");
 	/* Unstarted work stays due in the database for the next run. */
 	sched_drop_queued(d->sched, drop_queued);
 	uv_timer_start(&d->grace, grace_cb, GRACE_MS, 0);
@@ -742,6 +748,8 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 		secrets_free(archive_keys);
 	if (mode == DAEMON_FOREVER && cfg->nchannels > 0)
 		d.nt = notifier_new(&d.loop, d.http, st, cfg);
+	if (mode == DAEMON_FOREVER)
+		d.mx = metrics_new(&d.loop, cfg, st);
 	if (mode == DAEMON_LIST)
 		for (size_t i = 0; i < nids; i++)
 			if (store_get_due(st, ids[i], queue_row, &d) < 0)
