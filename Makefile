@@ -27,6 +27,11 @@ DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(B)/%.o) $(B)/daemon/schema.o \
 BIN	 = $(B)/rotwatch
 
 UNIT_SRCS  = $(wildcard tests/unit/test_*.c)
+
+# promtool, for the metrics test, from Debian's prometheus package: only
+# the program is unpacked here; installing the package would start a
+# Prometheus server on this machine.
+PROMTOOL = build/tools/promtool
 UNIT_BINS  = $(UNIT_SRCS:%.c=$(B)/%)
 
 .PHONY: all deps run test unit integration sanitize valgrind install uninstall clean
@@ -92,7 +97,7 @@ unit: $(UNIT_BINS)
 		else fail=$$((fail+1)); echo "FAIL $$t"; cat $$t.log; fi; \
 	done; echo "unit: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
-integration: rotwatch
+integration: rotwatch $(PROMTOOL)
 	ROTWATCH=$(CURDIR)/rotwatch tests/integration/run.sh
 
 test: deps
@@ -102,18 +107,18 @@ test: deps
 	$(MAKE) fuzz-smoke
 
 # ASan+UBSan build in its own tree; unit and integration tests run against it.
-sanitize: deps
+sanitize: deps $(PROMTOOL)
 	$(MAKE) B=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" build-asan/rotwatch unit
 	ROTWATCH_SANITIZED=1 ROTWATCH=$(CURDIR)/build-asan/rotwatch tests/integration/run.sh
 
-valgrind: all $(UNIT_BINS)
+valgrind: all $(UNIT_BINS) $(PROMTOOL)
 	@for t in $(UNIT_BINS); do \
 		valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
 			--error-exitcode=1 $$t >/dev/null || { echo "valgrind: $$t"; exit 1; }; \
 	done; echo "valgrind: unit tests clean"
 	ROTWATCH_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
-		ROTWATCH=$(CURDIR)/rotwatch tests/integration/run.sh cli classes archive-policy verdicts email feed report reload
+		ROTWATCH=$(CURDIR)/rotwatch tests/integration/run.sh cli classes archive-policy verdicts email feed report reload metrics
 
 SYSCONFDIR ?= /etc
 UNITDIR	?= $(PREFIX)/lib/systemd/system
@@ -148,7 +153,15 @@ uninstall:
 
 include tests/fuzz/fuzz.mk
 
+$(PROMTOOL):
+	rm -rf build/tools && mkdir -p build/tools/deb
+	cd build/tools/deb && { apt-get download prometheus 2>/dev/null || \
+		{ apt-get update -qq && apt-get download prometheus; }; }
+	dpkg-deb -x build/tools/deb/prometheus_*.deb build/tools/root
+	ln -s root/usr/bin/promtool $@
+	$@ --version >/dev/null
+
 clean:
 	rm -rf build build-asan build-fuzz rotwatch
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -name '*.d' -type f 2>/dev/null)

@@ -18,6 +18,7 @@
 #include "archive.h"
 #include "check.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "spnread.h"
 #include "xmalloc.h"
@@ -270,10 +271,12 @@ record(struct archiver *a, struct archive_job *j, const char *ts,
 	    wall_ms()) == -1)
 		log_error("archive: cannot store the snapshot of %s: %s",
 		    j->url, store_errmsg(a->st));
-	else
+	else {
+		metrics_archive(MX_DONE);
 		log_info("archived %s: %s (%s)", j->url, memento,
 		    strcmp(origin, "spn") == 0 ? "new capture" :
 		    "capture found in the index");
+	}
 	free(memento);
 }
 
@@ -293,6 +296,7 @@ give_up(struct archiver *a, struct archive_job *j, const char *status_ext,
 	int64_t		id;
 
 	log_warn("archive: %s: %s", j->url, msg);
+	metrics_archive(MX_FAILED);
 	if (store_begin(a->st) == -1) {
 		save(a, j, "failed", now, status_ext, msg);
 		return;

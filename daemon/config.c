@@ -12,6 +12,9 @@
 
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <ini.h>
 #include <regex.h>
 
@@ -128,11 +131,14 @@ static const struct opt opts[] = {
 	    "90%", 0, 100, "a change this similar or more is minor" },
 	{ "content", "max_text", OPT_SIZE, O(max_text), "1MiB", 1024,
 	    INT64_C(64) << 20, "text kept per version" },
+	{ "metrics", "listen", OPT_STRING, O(metrics_listen), "", 0, 0,
+	    "ADDR:PORT of the HTTP health and metrics endpoint, loopback "
+	    "only (empty: off)" },
 };
 #define NOPTS	(sizeof(opts) / sizeof(opts[0]))
 
 static const char *const sections[] = { "storage", "check", "network",
-    "schedule", "log", "archive", "verdict", "alerts", "content" };
+    "schedule", "log", "archive", "verdict", "alerts", "content", "metrics" };
 
 const char *const alert_kind_names[AK_COUNT] = { "dead", "moved", "blocked",
     "soft404", "parked", "changed", "minor", "recovered", "monitor",
@@ -242,6 +248,57 @@ config_format_duration_ms(int64_t ms, char *buf, size_t len)
 			return;
 		}
 	snprintf(buf, len, "%" PRId64 "ms", ms);
+}
+
+const char *
+config_parse_listen(const char *s, char *addr, size_t addrlen, int *port)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+	char		 host[INET6_ADDRSTRLEN + 1];
+	const char	*colon, *h = s;
+	size_t		 hl;
+	char		*end;
+	long		 p;
+	int		 v6 = 0;
+
+	if (*s == '[') {
+		if ((colon = strstr(s, "]:")) == NULL)
+			return "expected ADDR:PORT, such as 127.0.0.1:9464 or "
+			    "[::1]:9464";
+		h = s + 1;
+		hl = (size_t)(colon - h);
+		colon++;
+		v6 = 1;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL || strchr(s, ':') !=
+		    colon)
+			return "expected ADDR:PORT, such as 127.0.0.1:9464 or "
+			    "[::1]:9464";
+		hl = (size_t)(colon - s);
+	}
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (!isdigit((unsigned char)colon[1]) || *end != '\0' || errno ||
+	    p < 1 || p > 65535)
+		return "the port must be a number from 1 to 65535";
+	if (hl == 0 || hl >= sizeof(host))
+		return "expected an IP address before the port";
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (v6 ? inet_pton(AF_INET6, host, &a6) != 1 :
+	    inet_pton(AF_INET, host, &a4) != 1)
+		return "not an IP address (write 127.0.0.1 or [::1], not a "
+		    "name)";
+	if (v6 ? !IN6_IS_ADDR_LOOPBACK(&a6) :
+	    (ntohl(a4.s_addr) >> 24) != 127)
+		return "not a loopback address (127.0.0.0/8 or ::1): the "
+		    "endpoint has no authentication";
+	if (addr)
+		snprintf(addr, addrlen, "%s", host);
+	if (port)
+		*port = (int)p;
+	return NULL;
 }
 
 static void cerr(struct parse_ctx *, const char *, ...)
@@ -760,6 +817,11 @@ handler(void *user, const char *section, const char *name, const char *value)
 		return 1;
 	}
 	c->seen[i] = 1;
+	if (o->off == O(metrics_listen) && *value != '\0' &&
+	    (why = config_parse_listen(value, NULL, 0, NULL)) != NULL) {
+		cerr(c, "metrics: listen: \"%s\": %s", value, why);
+		return 1;
+	}
 	if ((why = opt_set(c->cf, o, value, c->dir)) != NULL) {
 		fprintf(c->err, "%s:%d: %s.%s = \"%s\": %s (allowed: ",
 		    c->path, c->line, section, name, value, why);
@@ -815,7 +877,7 @@ reader(char *str, int num, void *stream)
 		if (!known) {
 			cerr(c, "unknown section [%s] (known: storage, check, "
 			    "network, schedule, log, archive, verdict, alerts, "
-			    "content, tag NAME, channel NAME)", name);
+			    "content, metrics, tag NAME, channel NAME)", name);
 		}
 	}
 	return str;
@@ -933,6 +995,14 @@ config_free(struct config *cf)
 	free(cf);
 }
 
+/* The [content] ignore lines, which the table does not hold. */
+static void
+dump_ignore(const struct config *cf, FILE *f)
+{
+	for (size_t i = 0; i < cf->nignore; i++)
+		fprintf(f, "ignore = %s\n", cf->ignore[i]);
+}
+
 void
 config_dump(const struct config *cf, FILE *f)
 {
@@ -947,6 +1017,8 @@ config_dump(const struct config *cf, FILE *f)
 		int64_t v = 0;
 
 		if (strcmp(sec, o->section) != 0) {
+			if (strcmp(sec, "content") == 0)
+				dump_ignore(cf, f);
 			fprintf(f, "%s[%s]\n", *sec ? "\n" : "", o->section);
 			sec = o->section;
 		}
@@ -1002,9 +1074,8 @@ config_dump(const struct config *cf, FILE *f)
 		}
 		fprintf(f, "\t; %s\n", o->help);
 	}
-	/* [content] is the last section of the table. */
-	for (size_t i = 0; i < cf->nignore; i++)
-		fprintf(f, "ignore = %s\n", cf->ignore[i]);
+	if (strcmp(sec, "content") == 0)
+		dump_ignore(cf, f);
 	for (size_t i = 0; i < cf->nchannels; i++) {
 		const struct channel *ch = &cf->channels[i];
 

@@ -110,6 +110,8 @@ struct config {
 	/* [alerts] */
 	int64_t		 alert_retry_ms;
 	int64_t		 alert_retry_max_ms;
+	/* [metrics] */
+	char		*metrics_listen;	/* ADDR:PORT; "" or NULL: off */
 	/* [channel NAME] */
 	struct channel	*channels;
 	size_t		 nchannels;
@@ -145,6 +147,14 @@ void		 config_dump(const struct config *, FILE *);
  */
 int	config_parse_duration_ms(const char *, int64_t *);
 int	config_parse_size(const char *, int64_t *);
+/*
+ * Parses "ADDR:PORT" or "[ADDR6]:PORT" where ADDR is a loopback address
+ * (127.0.0.0/8 or ::1).  Returns NULL and fills addr (without brackets)
+ * and port when they are not NULL, or a static message saying what is
+ * wrong.
+ */
+const char *config_parse_listen(const char *, char *addr, size_t addrlen,
+	    int *port);
 /* Formats a duration in the largest exact unit ("6h", "1500ms"). */
 void	config_format_duration_ms(int64_t, char *, size_t);
 

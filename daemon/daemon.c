@@ -27,6 +27,7 @@
 #include "http.h"
 #include "judge.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "sched.h"
 #include "sdnotify.h"
@@ -60,6 +61,7 @@ struct daemon {
 	struct checker		*ck;
 	struct archiver		*ar;		/* NULL: not archiving */
 	struct notifier		*nt;		/* NULL: no channels */
+	struct metrics		*mx;		/* NULL: no endpoint */
 	struct sched		*sched;
 	struct judge		*jg;
 	struct signs		*signs;
@@ -302,6 +304,7 @@ flush(struct daemon *d)
 			d->pend[kept++] = *p;	/* waits for the health */
 			continue;
 		}
+		metrics_check(p->res.cls, (double)p->res.duration_ms / 1000.0);
 		idset_del(&d->held, p->res.source_id);
 		judge_clear(p);
 	}
@@ -630,6 +633,8 @@ shutdown_now(struct daemon *d)
 		d->failed = 1;
 	}
 	close_all(d);
+	metrics_free(d->mx);
+	d->mx = NULL;
 }
 
 static void
@@ -681,6 +686,10 @@ restart_only(const struct config *old, const struct config *nw)
 	    nw->database : "") != 0)
 		log_warn("reload: [storage] database changed; the new file is "
 		    "used after a restart");
+	if (strcmp(old->metrics_listen ? old->metrics_listen : "",
+	    nw->metrics_listen ? nw->metrics_listen : "") != 0)
+		log_warn("reload: [metrics] listen changed; it applies after a "
+		    "restart");
 }
 
 /*
@@ -800,6 +809,7 @@ signal_cb(uv_signal_t *sig, int signum)
 	    signum == SIGTERM ? "SIGTERM" : "SIGINT", GRACE_MS / 1000);
 	d->stopping = 1;
 	sdn_send("STOPPING=1\nSTATUS=stopping");
+	metrics_down("stopping");
 	/* Unstarted work stays due in the database for the next run. */
 	sched_drop_queued(d->sched, drop_queued);
 	uv_timer_start(&d->grace, grace_cb, GRACE_MS, 0);
@@ -901,6 +911,7 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	if (mode == DAEMON_FOREVER && cfg->nchannels > 0)
 		d.nt = notifier_new(&d.loop, d.http, st, cfg);
 	if (mode == DAEMON_FOREVER) {
+		d.mx = metrics_new(&d.loop, cfg, st);
 		sdn_init();
 		d.last_tick = mono_ms(&d);
 		if (sdn_watchdog_ms() > 0)

@@ -14,8 +14,9 @@
 #include "signs.h"
 #include "text.h"
 #include "log.h"
+#include "version.h"
 
-#define VERSION		"0.1.0"
+#define VERSION		ROTWATCH_VERSION
 #define DEFAULT_CONFIG	"/etc/rotwatch/rotwatch.conf"
 
 static void

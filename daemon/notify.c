@@ -13,6 +13,7 @@
 #include "feed.h"
 #include "jsonx.h"
 #include "log.h"
+#include "metrics.h"
 #include "text.h"
 #include "notify.h"
 #include "timefmt.h"
@@ -388,13 +389,16 @@ done_cb(struct http_req *req, CURLcode rc)
 	const struct channel	*ch = &n->cfg->channels[r->ch];
 	long			 status = 0;
 	int64_t			 delay;
+	int			 ok;
 	char			 why[CURL_ERROR_SIZE + 32];
 
 	curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &status);
 	unlink_req(n, r);
 	/* Mail: curl fails the transfer unless the server took it. */
-	if (rc == CURLE_OK && (ch->type == CHAN_EMAIL || (status >= 200 &&
-	    status < 300))) {
+	ok = rc == CURLE_OK && (ch->type == CHAN_EMAIL || (status >= 200 &&
+	    status < 300));
+	metrics_alert(ok);
+	if (ok) {
 		n->cs[r->ch].fails = 0;
 		if (r->upto > 0 ? store_alerts_sent_upto(n->st, ch->name,
 		    r->upto, wall_ms()) == -1 : store_alert_sent(n->st, r->id,
@@ -771,11 +775,14 @@ run_feed(struct notifier *n, size_t i, int64_t now)
 {
 	const struct channel	*ch = &n->cfg->channels[i];
 	int64_t			 upto;
+	int			 ok;
 	char			 err[512];
 
 	if (store_alerts_next_at(n->st, ch->name) > now)
 		return;
-	if (feed_write(n->st, ch, &upto, err, sizeof(err)) == -1) {
+	ok = feed_write(n->st, ch, &upto, err, sizeof(err)) == 0;
+	metrics_alert(ok);
+	if (!ok) {
 		if (!n->cs[i].failing)
 			log_warn("channel %s: cannot write the feed (retrying "
 			    "every second, nothing is lost): %s", ch->name,

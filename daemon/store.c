@@ -28,7 +28,9 @@ enum stmt_id {
 	S_GET_PROBE, S_PUT_PROBE, S_MONITOR, S_SET_MONITOR, S_EVENTS, S_CHECKS,
 	S_ALL_IDS, S_AL_INSERT, S_AL_DUE, S_AL_SENT, S_AL_RETRY, S_AL_COUNT,
 	S_AL_NEXT, S_REPORT, S_ALL_NOTES, S_AL_RECENT, S_AL_TAGS, S_AL_UPTO,
-	S_AL_OLDEST, S_TIMELINE, S_COUNT
+	S_AL_OLDEST, S_TIMELINE,
+	S_MX_SOURCES, S_MX_ARCHIVE, S_MX_ALERTS, S_PING,
+	S_COUNT
 };
 
 /* What an alert says: its row, its event, the source, the deciding check
@@ -127,6 +129,11 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "checks c WHERE c.observed IS NOT NULL AND (?1 IS NULL OR "
 	    "c.source_id IN (SELECT source_id FROM source_tags WHERE tag = ?1)) "
 	    "ORDER BY c.source_id, c.id",
+	[S_MX_SOURCES] = "SELECT state, count(*) FROM sources GROUP BY state",
+	[S_MX_ARCHIVE] = "SELECT state, count(*) FROM archive_jobs GROUP BY "
+	    "state",
+	[S_MX_ALERTS] = "SELECT state, count(*) FROM alerts GROUP BY state",
+	[S_PING] = "SELECT count(*) FROM monitor",
 	[S_AL_OLDEST] = "SELECT min(created_at) FROM alerts WHERE state = "
 	    "'pending' AND channel = ?1",
 	[S_AL_TAGS] = "SELECT DISTINCT t.tag FROM alerts a JOIN events e ON "
@@ -1734,4 +1741,37 @@ store_timeline(struct store *st, const char *tag,
 		    col_text(s, 2));
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : fail(st, "read checks");
+}
+
+/* ---- metrics ------------------------------------------------------ */
+
+int
+store_tally(struct store *st, enum store_tally which,
+    void (*cb)(void *, const char *, int64_t), void *arg)
+{
+	static const enum stmt_id ids[] = { S_MX_SOURCES, S_MX_ARCHIVE,
+	    S_MX_ALERTS };
+	sqlite3_stmt	*s = stmt(st, ids[which]);
+	int		 rc;
+
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (col_text(s, 0))
+			cb(arg, col_text(s, 0), sqlite3_column_int64(s, 1));
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : fail(st, "count by state");
+}
+
+int
+store_ping(struct store *st)
+{
+	sqlite3_stmt	*s = stmt(st, S_PING);
+	int		 rc;
+
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : fail(st, "read");
 }

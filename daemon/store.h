@@ -368,4 +368,14 @@ int64_t	store_alerts_oldest(struct store *, const char *channel);
 /* The earliest next_at of a channel's pending alerts; INT64_MAX if none. */
 int64_t	store_alerts_next_at(struct store *, const char *channel);
 
+/* ---- metrics ------------------------------------------------------ */
+
+enum store_tally { TALLY_SOURCES, TALLY_ARCHIVE_JOBS, TALLY_ALERTS };
+/* Calls cb(state, count) for each state that sources, archive jobs or
+ * alerts are in (only those with rows). */
+int	store_tally(struct store *, enum store_tally,
+	    void (*cb)(void *, const char *, int64_t), void *arg);
+/* A trivial read: 0 if the database answers, else -1. */
+int	store_ping(struct store *);
+
 #endif
