@@ -25,7 +25,8 @@
 #define HOSTS_MAX	32
 #define HOST_MAX	253
 #define CHUNK_MAX	(1 << 30)	/* htmlParseChunk() takes an int */
-#define HOLD_MAX	10		/* see html_feed() */
+#define HOLD_MAX	10		/* see html_block() */
+#define HTML_BLOCK	4096		/* see html_feed() */
 
 /* ASCII classes: <ctype.h> would depend on the locale. */
 static int
@@ -558,9 +559,10 @@ struct text_parser {
 
 	unsigned char		 carry[4];	/* plain: an unfinished char */
 	size_t			 ncarry;
-	char			 hold[HOLD_MAX];	/* see html_feed() */
+	char			 hold[HOLD_MAX];	/* see html_block() */
 	size_t			 nhold;
 	struct buf		 stage;
+	struct buf		 blk;		/* see html_feed() */
 };
 
 enum tag_id {
@@ -1174,7 +1176,7 @@ html_chunk(struct text_parser *p, const char *data, size_t len)
  * waits for the next data (copied in front of it) or the end.
  */
 static void
-html_feed(struct text_parser *p, const char *data, size_t len)
+html_block(struct text_parser *p, const char *data, size_t len)
 {
 	size_t	i, cut = len;
 
@@ -1198,6 +1200,29 @@ html_feed(struct text_parser *p, const char *data, size_t len)
 	html_chunk(p, data, cut);
 	memcpy(p->hold, data + cut, len - cut);
 	p->nhold = len - cut;
+}
+
+/*
+ * libxml2's push parser does not give the same document for every way of
+ * cutting the same bytes (text before an unfinished tag at the end, for
+ * one).  The network cuts a body anywhere, so the parser gets it in
+ * blocks of HTML_BLOCK bytes whatever the transfer delivered: a page's
+ * text, and so its hash, depends on its bytes alone.
+ */
+static void
+html_feed(struct text_parser *p, const char *data, size_t len)
+{
+	size_t off = 0;
+
+	buf_add(&p->blk, data, len);
+	while (p->blk.len - off >= HTML_BLOCK) {
+		html_block(p, p->blk.s + off, HTML_BLOCK);
+		off += HTML_BLOCK;
+	}
+	if (off > 0) {
+		memmove(p->blk.s, p->blk.s + off, p->blk.len - off);
+		p->blk.len -= off;
+	}
 }
 
 static void
@@ -1298,6 +1323,9 @@ text_parser_finish(struct text_parser *p)
 			feed_raw(p, (const char *)p->pre, p->npre);
 	}
 	if (p->ctxt != NULL) {
+		if (p->blk.len > 0)
+			html_block(p, p->blk.s, p->blk.len);
+		p->blk.len = 0;
 		html_chunk(p, p->hold, p->nhold);
 		p->nhold = 0;
 		htmlParseChunk(p->ctxt, NULL, 0, 1);
@@ -1350,6 +1378,7 @@ text_parser_free(struct text_parser *p)
 	if (p->ctxt != NULL)
 		htmlFreeParserCtxt(p->ctxt);
 	free(p->stage.s);
+	free(p->blk.s);
 	free(p->text.b.s);
 	free(p->title.b.s);
 	free(p->h1.b.s);
