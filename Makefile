@@ -17,7 +17,9 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter -Wvla \
 	   -Wcast-qual -Wwrite-strings
 OPT	?= -O2 -g
-CPPFLAGS += -D_DEFAULT_SOURCE -MMD -MP
+# -MD, not -MMD: gcc 12 drops our own headers from -MMD lists after
+# <openssl/evp.h>, and objects would miss a header change.
+CPPFLAGS += -D_DEFAULT_SOURCE -MD -MP
 CFLAGS	+= -std=c17 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 

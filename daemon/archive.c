@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "spnread.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define BODY_MAX	(256 * 1024)	/* an API answer, at most */
@@ -413,8 +414,9 @@ spn_error(struct archiver *a, struct archive_job *j, const char *ext,
     const char *message)
 {
 	int64_t	 now = wall_ms();
-	char	*why = xasprintf("%s%s%.200s", ext ? ext : "error",
-		    message ? ": " : "", message ? message : "");
+	char	*why = xasprintf("%s%s%.*s", ext ? ext : "error",
+		    message ? ": " : "", message ? (int)utf8_cut(message, 200) :
+		    0, message ? message : "");
 
 	switch (spn_classify(ext)) {
 	case SPN_PERMANENT: {

@@ -13,6 +13,7 @@
 #include "feed.h"
 #include "notify.h"
 #include "timefmt.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define X(s)	((const xmlChar *)(s))
@@ -30,7 +31,7 @@ struct feed_ctx {
 static char *
 xml_clean(const char *s)
 {
-	char	*o = xstrdup(s ? s : "");
+	char	*o = utf8_clean(s);
 
 	for (char *p = o; *p; p++)
 		if ((unsigned char)*p < 0x20 && *p != '\t' && *p != '\n' &&

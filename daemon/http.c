@@ -6,11 +6,13 @@
  * POLLERR is passed on as CURL_CSELECT_ERR.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "http.h"
 #include "log.h"
@@ -136,13 +138,12 @@ static curl_socket_t
 opensocket_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct http_req		*req = arg;
-	struct http		*h = req->http;
 	const struct sockaddr	*sa = &a->addr;
 	const char		*why;
 	curl_socket_t		 fd;
 
 	(void)purpose;
-	if ((why = guard_check(&h->guard, sa)) != NULL) {
+	if ((why = guard_check(&req->guard, sa)) != NULL) {
 		req->refused++;
 		req->hop_refused++;
 		guard_message(sa, why, req->why, sizeof(req->why));
@@ -150,10 +151,62 @@ opensocket_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 		errno = EACCES;
 		return CURL_SOCKET_BAD;
 	}
-	fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-	if (fd != CURL_SOCKET_BAD)
+	if (req->socks == NULL) {
+		fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+		if (fd != CURL_SOCKET_BAD)
+			req->hop_opened++;
+		return fd;
+	}
+	/* A transfer on a thread: its sockets are known, so that
+	 * http_interrupt() can shut them down. */
+	pthread_mutex_lock(&req->socks->mu);
+	fd = CURL_SOCKET_BAD;
+	if (!req->socks->interrupted && req->socks->n < HTTP_SOCKS_MAX &&
+	    (fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol)) !=
+	    CURL_SOCKET_BAD) {
+		req->socks->fd[req->socks->n++] = fd;
 		req->hop_opened++;
+	}
+	pthread_mutex_unlock(&req->socks->mu);
 	return fd;
+}
+
+static int
+closesocket_cb(void *arg, curl_socket_t fd)
+{
+	struct http_socks *s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	for (int i = 0; i < s->n; i++)
+		if (s->fd[i] == fd) {
+			s->fd[i] = s->fd[--s->n];
+			break;
+		}
+	close(fd);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+void
+http_interrupt(struct http_req *req)
+{
+	if (req->socks == NULL)
+		return;
+	pthread_mutex_lock(&req->socks->mu);
+	req->socks->interrupted = 1;
+	for (int i = 0; i < req->socks->n; i++)
+		shutdown(req->socks->fd[i], SHUT_RDWR);
+	pthread_mutex_unlock(&req->socks->mu);
+}
+
+void
+http_req_release(struct http_req *req)
+{
+	if (req->socks == NULL)
+		return;
+	pthread_mutex_destroy(&req->socks->mu);
+	free(req->socks);
+	req->socks = NULL;
 }
 
 /*
@@ -165,7 +218,6 @@ static int
 prereq_cb(void *arg, char *ip, char *local_ip, int port, int local_port)
 {
 	struct http_req		*req = arg;
-	struct http		*h = req->http;
 	struct sockaddr_storage	 ss;
 	const char		*why;
 
@@ -174,11 +226,11 @@ prereq_cb(void *arg, char *ip, char *local_ip, int port, int local_port)
 	(void)local_port;
 	req->hop_refused = req->hop_opened = 0;
 	if (guard_parse_addr(ip ? ip : "", &ss) == -1) {
-		if (!h->guard.on)
+		if (!req->guard.on)
 			return CURL_PREREQFUNC_OK;
 		snprintf(req->why, sizeof(req->why), "refused by the SSRF "
 		    "guard: \"%.40s\" is not an IP address", ip ? ip : "");
-	} else if ((why = guard_check(&h->guard, (struct sockaddr *)&ss)) !=
+	} else if ((why = guard_check(&req->guard, (struct sockaddr *)&ss)) !=
 	    NULL)
 		guard_message((struct sockaddr *)&ss, why, req->why,
 		    sizeof(req->why));
@@ -188,6 +240,18 @@ prereq_cb(void *arg, char *ip, char *local_ip, int port, int local_port)
 	req->blocked = 1;
 	log_debug("%s (on a connection already open)", req->why);
 	return CURL_PREREQFUNC_ABORT;
+}
+
+/* No socket opened for the last request, and the guard refused one: the
+ * policy, not the network, failed it. */
+static void
+settle(struct http_req *req, CURLcode rc)
+{
+	if (rc == CURLE_COULDNT_CONNECT && req->hop_refused > 0 &&
+	    req->hop_opened == 0)
+		req->blocked = 1;
+	if (rc == CURLE_OK)
+		req->blocked = 0;
 }
 
 /* Hands every finished transfer to its owner. */
@@ -208,13 +272,7 @@ check_info(struct http *h)
 		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&req);
 		curl_multi_remove_handle(h->multi, easy);
 		h->running--;
-		/* No socket opened for the last request, and the guard
-		 * refused one: the policy, not the network, failed it. */
-		if (rc == CURLE_COULDNT_CONNECT && req->hop_refused > 0 &&
-		    req->hop_opened == 0)
-			req->blocked = 1;
-		if (rc == CURLE_OK)
-			req->blocked = 0;
+		settle(req, rc);
 		req->done(req, rc);
 	}
 }
@@ -244,13 +302,12 @@ http_new(uv_loop_t *loop, long maxconnects, const struct guard *g)
 	return h;
 }
 
-int
-http_add(struct http *h, struct http_req *req)
+void
+http_prepare(struct http *h, struct http_req *req)
 {
-	CURLMcode mc;
-
 	curl_easy_setopt(req->easy, CURLOPT_PRIVATE, req);
 	req->http = h;
+	req->guard = h->guard;
 	req->refused = req->hop_refused = req->hop_opened = req->blocked = 0;
 	req->why[0] = '\0';
 	curl_easy_setopt(req->easy, CURLOPT_OPENSOCKETFUNCTION, opensocket_cb);
@@ -258,6 +315,36 @@ http_add(struct http *h, struct http_req *req)
 	curl_easy_setopt(req->easy, CURLOPT_PREREQFUNCTION, prereq_cb);
 	curl_easy_setopt(req->easy, CURLOPT_PREREQDATA, req);
 	curl_easy_setopt(req->easy, CURLOPT_PROXY, "");
+}
+
+void
+http_prepare_thread(struct http *h, struct http_req *req)
+{
+	http_prepare(h, req);
+	if (req->socks == NULL) {
+		req->socks = xcalloc(1, sizeof(*req->socks));
+		pthread_mutex_init(&req->socks->mu, NULL);
+	}
+	curl_easy_setopt(req->easy, CURLOPT_CLOSESOCKETFUNCTION,
+	    closesocket_cb);
+	curl_easy_setopt(req->easy, CURLOPT_CLOSESOCKETDATA, req->socks);
+}
+
+CURLcode
+http_perform(struct http_req *req)
+{
+	CURLcode rc = curl_easy_perform(req->easy);
+
+	settle(req, rc);
+	return rc;
+}
+
+int
+http_add(struct http *h, struct http_req *req)
+{
+	CURLMcode mc;
+
+	http_prepare(h, req);
 	if ((mc = curl_multi_add_handle(h->multi, req->easy)) != CURLM_OK) {
 		log_error("curl_multi_add_handle: %s", curl_multi_strerror(mc));
 		return -1;

@@ -9,6 +9,8 @@
 #ifndef HTTP_H
 #define HTTP_H
 
+#include <pthread.h>
+
 #include <curl/curl.h>
 #include <uv.h>
 
@@ -16,6 +18,15 @@
 
 struct http;
 struct http_req;
+
+#define HTTP_SOCKS_MAX	8
+/* The open sockets of a transfer on a thread of its own. */
+struct http_socks {
+	pthread_mutex_t	 mu;
+	curl_socket_t	 fd[HTTP_SOCKS_MAX];
+	int		 n;
+	int		 interrupted;
+};
 
 typedef void (*http_done_cb)(struct http_req *, CURLcode);
 
@@ -35,6 +46,8 @@ struct http_req {
 	int		 hop_opened;	/*     last request was sent */
 	int		 blocked;
 	char		 why[GUARD_MSG_MAX];
+	struct guard	 guard;		/* the policy when it started */
+	struct http_socks *socks;	/* http_prepare_thread() */
 };
 
 /*
@@ -59,6 +72,21 @@ int		 http_add(struct http *, struct http_req *);
  */
 const char	*http_error(const struct http_req *, CURLcode rc,
 		    const char *errbuf);
+/*
+ * For a transfer that libcurl would run partly blocking inside the multi
+ * (SMTP waits for the answer to the end of DATA that way):
+ * http_prepare_thread() on the loop's thread sets what http_add() sets,
+ * with the address policy of now; http_perform() then runs it to its end
+ * on a thread of its own and returns curl's code, the guard's account set
+ * as for http_add().  http_interrupt(), from any thread, shuts its sockets
+ * down so that it ends at once; http_req_release() frees what
+ * http_prepare_thread() took, once the transfer is over.
+ */
+void		 http_prepare(struct http *, struct http_req *);
+void		 http_prepare_thread(struct http *, struct http_req *);
+CURLcode	 http_perform(struct http_req *);
+void		 http_interrupt(struct http_req *);
+void		 http_req_release(struct http_req *);
 /* Aborts a transfer without calling its done callback. */
 void		 http_cancel(struct http *, struct http_req *);
 /* Transfers running. */

@@ -1,15 +1,30 @@
 /*
  * jsonx.c: see jsonx.h.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonx.h"
 #include "timefmt.h"
+#include "utf8.h"
+#include "xmalloc.h"
 
+/* Invalid UTF-8 (a server's message cut anywhere, say) is repaired, not
+ * dropped: jansson refuses it, and would refuse the whole document. */
 json_t *
 jx_str(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	json_t	*j;
+	char	*r;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	r = utf8_clean(s);
+	j = json_string(r);
+	free(r);
+	return j ? j : json_null();
 }
 
 json_t *
@@ -31,8 +46,10 @@ jx_tags(const char *tags)
 
 	while (p && *p) {
 		c = strchr(p, ',');
-		json_array_append_new(a, json_stringn(p, c ? (size_t)(c - p) :
-		    strlen(p)));
+		char *t = xstrndup(p, c ? (size_t)(c - p) : strlen(p));
+
+		json_array_append_new(a, jx_str(t));
+		free(t);
 		p = c ? c + 1 : NULL;
 	}
 	return a;
@@ -41,6 +58,6 @@ jx_tags(const char *tags)
 void
 jx_note(void *arg, const char *note, const char *citation)
 {
-	json_array_append_new(arg, json_pack("{s:s, s:s}", "note", note,
-	    "citation", citation));
+	json_array_append_new(arg, json_pack("{s:o, s:o}", "note",
+	    jx_str(note), "citation", jx_str(citation)));
 }

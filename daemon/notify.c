@@ -1,6 +1,7 @@
 /*
  * notify.c: alerts from events, and their delivery.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "text.h"
 #include "notify.h"
 #include "timefmt.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define PER_CHANNEL	4		/* deliveries in flight per channel */
@@ -25,6 +27,11 @@
 
 struct nreq {
 	struct http_req		 req;		/* first */
+	uv_work_t		 work;		/* mail: sent on a thread */
+	int			 threaded;
+	CURLcode		 rc;		/* ... its result */
+	atomic_int		 abort;		/* ... stop it (the daemon stops) */
+	int			 cut;		/* ... the notifier dropped it */
 	struct notifier		*n;
 	size_t			 ch;		/* index of the channel */
 	int64_t			 id;		/* alerts.id */
@@ -53,6 +60,8 @@ struct notifier {
 	struct chan_state	*cs;
 	struct nreq		*inflight;
 	const struct config	*next_cfg;	/* once nothing is in flight */
+	int			 threads;	/* mails being sent */
+	int			 closed;	/* freed once they are done */
 	int			 stopping;
 };
 
@@ -146,9 +155,25 @@ static void	 arm(struct notifier *, int64_t);
 
 /* ---- the message -------------------------------------------------- */
 
-/* The line a person reads first. */
+static char	*text_line_of(const struct alert_row *);
+
+/*
+ * The line a person reads first: one line (what a server said may hold
+ * CR/LF; chat receivers and mail subjects show one line).
+ */
 static char *
 text_line(const struct alert_row *a)
+{
+	char *s = text_line_of(a);
+
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return s;
+}
+
+static char *
+text_line_of(const struct alert_row *a)
 {
 	char when[40], conf[40] = "";
 
@@ -355,6 +380,7 @@ nreq_free(struct nreq *r)
 {
 	if (r->req.easy)
 		curl_easy_cleanup(r->req.easy);
+	http_req_release(&r->req);
 	curl_slist_free_all(r->hdrs);
 	free(r->body);
 	free(r);
@@ -454,19 +480,6 @@ done_cb(struct http_req *req, CURLcode rc)
 #define SUBJECT_MAX	160	/* bytes of a subject's text, at most */
 #define WORD_BYTES	45	/* of text in one RFC 2047 encoded word */
 
-/* The length of s cut to at most max bytes, not inside a UTF-8 character. */
-static size_t
-utf8_cut(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n <= max)
-		return n;
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	return max;
-}
-
 /*
  * A header value: one line of printable text (no CR/LF: no header
  * injection), at most SUBJECT_MAX bytes of it ("..." if cut); not ASCII,
@@ -538,12 +551,14 @@ setup_mail_text(struct notifier *n, const struct channel *ch,
 	b64 = xmalloc(4 * ((dl + 2) / 3) + 1);
 	bl = (size_t)EVP_EncodeBlock((unsigned char *)b64,
 	    (unsigned char *)details, (int)dl);
+	/* Encoded words start on a line of their own: each line <= 76. */
 	r->body = xasprintf("From: rotwatch <%s>\r\nTo: %s\r\n"
-	    "Subject: [rotwatch] %s\r\nDate: %s\r\n"
+	    "Subject: [rotwatch]%s%s\r\nDate: %s\r\n"
 	    "Message-ID: <%s@rotwatch>\r\nX-Rotwatch-Alert: %s\r\n"
 	    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: base64\r\n\r\n", ch->from, ch->to,
-	    subject, date, a->uid, a->uid);
+	    strncmp(subject, "=?", 2) == 0 ? "\r\n " : " ", subject, date,
+	    a->uid, a->uid);
 	body.s = r->body;
 	body.len = strlen(r->body);
 	for (o = 0; o < bl; o += 76) {
@@ -601,6 +616,69 @@ setup_mail(struct notifier *n, const struct channel *ch,
 
 	setup_mail_text(n, ch, a, r, details);
 	free(details);
+}
+
+/*
+ * libcurl waits for the answer to the end of DATA blocking, even inside a
+ * multi (curl issue 8555): a slow or silent mail server would stop every
+ * check, archive request and signal for up to the transfer's timeout.  So
+ * a mail goes out on a thread of libuv's pool, through the same address
+ * policy; the loop only learns the result.
+ */
+static int
+mail_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+    curl_off_t un)
+{
+	struct nreq *r = arg;
+
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return atomic_load(&r->abort);
+}
+
+static void
+mail_work(uv_work_t *w)
+{
+	struct nreq *r = w->data;
+
+	r->rc = http_perform(&r->req);
+}
+
+static void
+mail_after(uv_work_t *w, int status)
+{
+	struct nreq	*r = w->data;
+	struct notifier	*n = r->n;
+
+	n->threads--;
+	if (r->cut) {
+		/* Dropped at stop: its alert stays as stored. */
+		nreq_free(r);
+		if (n->closed && n->threads == 0) {
+			free(n->cs);
+			free(n);
+		}
+		return;
+	}
+	done_cb(&r->req, status == UV_ECANCELED ? CURLE_ABORTED_BY_CALLBACK :
+	    r->rc);
+}
+
+static int
+mail_start(struct notifier *n, struct nreq *r)
+{
+	http_prepare_thread(n->http, &r->req);
+	curl_easy_setopt(r->req.easy, CURLOPT_XFERINFOFUNCTION, mail_progress);
+	curl_easy_setopt(r->req.easy, CURLOPT_XFERINFODATA, r);
+	curl_easy_setopt(r->req.easy, CURLOPT_NOPROGRESS, 0L);
+	r->threaded = 1;
+	r->work.data = r;
+	if (uv_queue_work(n->loop, &r->work, mail_work, mail_after) != 0)
+		return -1;
+	n->threads++;
+	return 0;
 }
 
 struct digest {
@@ -678,7 +756,7 @@ run_digest(struct notifier *n, size_t i, int64_t now)
 	}
 	free(d.text.s);
 	curl_easy_setopt(r->req.easy, CURLOPT_ERRORBUFFER, r->errbuf);
-	if (http_add(n->http, &r->req) == -1) {
+	if (mail_start(n, r) == -1) {
 		nreq_free(r);
 		return;
 	}
@@ -731,6 +809,11 @@ start_cb(void *arg, const struct alert_row *a)
 		goto add;
 	}
 	if ((r->body = message(n, a)) == NULL) {
+		/* Never silently stuck: it waits, and says why. */
+		log_error("channel %s: cannot build alert %lld", ch->name,
+		    (long long)a->id);
+		store_alert_retry(n->st, a->id, wall_ms() +
+		    n->cfg->alert_retry_max_ms, "cannot build the message");
 		nreq_free(r);
 		return;
 	}
@@ -759,7 +842,8 @@ start_cb(void *arg, const struct alert_row *a)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_cb);
 add:
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
-	if (http_add(n->http, &r->req) == -1) {
+	if ((ch->type == CHAN_EMAIL ? mail_start(n, r) : http_add(n->http,
+	    &r->req)) == -1) {
 		nreq_free(r);
 		return;
 	}
@@ -904,8 +988,16 @@ notifier_stop(struct notifier *n)
 	n->stopping = 1;
 	uv_timer_stop(&n->timer);
 	while ((r = n->inflight) != NULL) {
-		http_cancel(n->http, &r->req);
 		unlink_req(n, r);
+		if (r->threaded) {
+			/* Freed when its thread returns (within a second). */
+			r->cut = 1;
+			atomic_store(&r->abort, 1);
+			http_interrupt(&r->req);
+			uv_cancel((uv_req_t *)&r->work);
+			continue;
+		}
+		http_cancel(n->http, &r->req);
 		nreq_free(r);
 	}
 }
@@ -915,6 +1007,10 @@ closed_cb(uv_handle_t *h)
 {
 	struct notifier *n = h->data;
 
+	if (n->threads > 0) {
+		n->closed = 1;		/* the last mail_after() frees it */
+		return;
+	}
 	free(n->cs);
 	free(n);
 }

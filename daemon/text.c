@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "text.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define LINE_MAX_BYTES	1000	/* title and h1 */
@@ -175,87 +176,7 @@ buf_take(struct buf *b)
 	return s;
 }
 
-/*
- * UTF-8.  utf8_char() gives the length of the valid character at
- * s[0..n); 0 if s is a valid but unfinished start of one; -k if s[0..k)
- * is an invalid maximal subpart (one U+FFFD replaces it).
- */
-static int
-utf8_char(const unsigned char *s, size_t n)
-{
-	unsigned	c = s[0], lo = 0x80, hi = 0xbf;
-	int		len, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2)
-		return -1;
-	if (c < 0xe0)
-		len = 2;
-	else if (c < 0xf0) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c < 0xf5) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return -1;
-	for (i = 1; i < len; i++) {
-		if ((size_t)i == n)
-			return 0;
-		if (s[i] < lo || s[i] > hi)
-			return -i;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return len;
-}
-
-#define REPLACEMENT	"\xef\xbf\xbd"
-
-/* A valid UTF-8 copy of s[0..n), or NULL if s is valid already. */
-static char *
-utf8_repair(const char *str, size_t n)
-{
-	const unsigned char	*s = (const unsigned char *)str;
-	struct buf		 b = { NULL, 0, 0 };
-	size_t			 i = 0, from = 0;
-	uint64_t		 v;
-	int			 r;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			/* eight ASCII bytes at a time */
-			if (i + 8 <= n) {
-				memcpy(&v, s + i, 8);
-				if ((v & 0x8080808080808080ULL) == 0) {
-					i += 8;
-					continue;
-				}
-			}
-			i++;
-			continue;
-		}
-		if ((r = utf8_char(s + i, n - i)) > 0) {
-			i += (size_t)r;
-			continue;
-		}
-		buf_add(&b, str + from, i - from);
-		buf_add(&b, REPLACEMENT, 3);
-		i += r == 0 ? n - i : (size_t)-r;
-		from = i;
-	}
-	if (b.s == NULL)
-		return NULL;
-	buf_add(&b, str + from, n - from);
-	return buf_take(&b);
-}
+#define REPLACEMENT	UTF8_REPLACEMENT
 
 /*
  * A sink folds text into lines: runs of whitespace become one space,

@@ -21,7 +21,10 @@ Role "spn2" (the default) serves, under http://127.0.0.1:PORT:
                              {"all_429": N} (the next N requests 429),
                              {"down": true} (every request 503),
                              {"conc_limit": N}, {"daily_captures": N},
-                             {"daily_limit": N}
+                             {"daily_limit": N}, {"error_message": TEXT}
+                             (the "message" of every error reply of
+                             submit-error-CODE and status-error-CODE from
+                             then on, any text; null: the default again)
   GET  /__stats              {"submits", "submits_per_url", "max_concurrent",
                              "max_per_minute", "min_gap_ms", "captures",
                              "anomalies", "requests": [{"t", "method", "path",
@@ -172,6 +175,7 @@ class State:
         self.conc_limit = args.conc_limit
         self.daily_limit = args.daily_limit
         self.daily_captures = args.daily_captures
+        self.error_message = None   # overrides message_for() when set
         self.jobs = {}
         self.cdx = {}               # url -> list of (ts14, statuscode)
         self.submits = []           # times (s)
@@ -347,6 +351,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st.daily_captures = int(req["daily_captures"])
             if "daily_limit" in req:
                 st.daily_limit = int(req["daily_limit"])
+            if "error_message" in req:
+                m = req["error_message"]
+                st.error_message = None if m is None else str(m)
         return self.send(200, {"ok": True})
 
     def stats(self):
@@ -503,7 +510,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     st.add_capture(url, today_ts(now))
                 return (200, {
                     "status": "error", "status_ext": "error:" + code,
-                    "message": message_for(code)})
+                    "message": (message_for(code) if st.error_message
+                                is None else st.error_message)})
             if mode == "submit-truncated":
                 job = st.new_job(url, mode, now, False, counted=False)
                 job.capture_ts = ts14(now)
@@ -584,7 +592,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     st.add_capture(job.url, today_ts(job.created))
                 return {"status": "error", "job_id": jid,
                         "status_ext": "error:" + code,
-                        "exception": "", "message": message_for(code),
+                        "exception": "",
+                        "message": (message_for(code) if st.error_message is None
+                                    else st.error_message),
                         "resources": []}
             if job.capture_ts is None:
                 job.capture_ts = ts14(now)

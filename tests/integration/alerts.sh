@@ -96,28 +96,6 @@ hook_n() {
 	hook_stats "$1" | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["deliveries"]))' 2>/dev/null
 }
 
-# check_pass NAME: one `check --all`
-check_pass() {
-	timeout -k 2 120 "${RW[@]}" -c "$CONF" check --all --format json \
-		>"$T/$1.json" 2>"$T/$1.err"
-	local rc=$?
-	assert_rc "check --all ($1)" 0 "$rc"
-	[ "$rc" -ne 0 ] && sed 's/^/  stderr: /' "$T/$1.err" | head -10
-}
-
-# start_daemon NAME: the daemon in the background; DPID
-start_daemon() {
-	start_bg "$T/daemon-$1.log" "${RW[@]}" -c "$CONF" daemon
-	DPID=$BG_PID
-}
-
-# stop_daemon DESC: SIGTERM, the exit status asserted
-stop_daemon() {
-	kill -TERM "$DPID" 2>/dev/null
-	wait_for 15 eval '! kill -0 $DPID 2>/dev/null'
-	wait "$DPID" 2>/dev/null
-	assert_rc "$1: daemon after SIGTERM" 0 $?
-}
 
 pending() { q "SELECT count(*) FROM alerts WHERE state != 'sent'"; }
 no_pending() { [ "$(pending 2>/dev/null)" = 0 ]; }

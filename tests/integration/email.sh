@@ -3,7 +3,8 @@
 # (aiosmtpd) with libcurl; the mail parses, says what happened in its
 # subject, carries the alert id, the citation verbatim in its body; a
 # CR/LF in what goes into a header cannot add a header; a server that says
-# "try later" gets the mail again later, nothing lost.
+# "try later" gets the mail again later, nothing lost; a server slow to
+# answer the end of DATA holds up neither checks nor SIGTERM.
 . "$(dirname "$0")/lib.sh"
 setup
 SY=/usr/bin/python3	# Debian's, with python3-aiosmtpd
@@ -102,6 +103,43 @@ print("fine" if not bad else "; ".join(bad))
 PY
 )
 assert_eq "mails parse: subject, recipients, alert id, body with the citation" fine "$res"
+
+# A mail server that takes its time over the end of DATA (libcurl waits
+# for that answer blocking): the daemon goes on checking meanwhile, and
+# SIGTERM does not wait for the server; the mail stays pending.
+rm -f "$T/slow.port"
+start_bg "$T/slow.log" "$SY" "$FAKE/smtp.py" --portfile "$T/slow.port" \
+	--out "$T/slow.jsonl" --delay 15 --lifetime 120
+for _ in $(seq 100); do [ -s "$T/slow.port" ] && break; sleep 0.05; done
+S2="$T/slow.conf"
+sed -e "s#^database = .*#database = $T/slow.sqlite#" \
+	-e "s#smtp://127.0.0.1:$SP#smtp://127.0.0.1:$(cat "$T/slow.port")#" "$CONF" >"$S2"
+"${RW[@]}" -c "$S2" add "$B/notfound" >/dev/null 2>&1
+"${RW[@]}" -c "$S2" check --all >/dev/null 2>&1
+"${RW[@]}" -c "$S2" check --all >/dev/null 2>&1
+qs() { sqlite3 -batch -noheader -cmd ".timeout 5000" "$T/slow.sqlite" "$1"; }
+start_bg "$T/slow-daemon.log" "${RW[@]}" -c "$S2" daemon
+SPID=$BG_PID
+wait_for 10 test -s "$T/slow.jsonl"
+assert_eq "the slow server has read a mail and holds its answer" yes \
+	"$([ "$(wc -l <"$T/slow.jsonl")" -ge 1 ] && echo yes || echo no)"
+"${RW[@]}" -c "$S2" add "$B/ok" >/dev/null 2>&1
+t0=$(now_ms)
+checked() { [ "$(qs "SELECT count(*) FROM checks c JOIN sources s ON s.id = c.source_id
+	WHERE s.url = '$B/ok'")" -ge 1 ]; }
+wait_for 10 checked
+assert_eq "a source added meanwhile is checked while the mail waits (< 10 s of 15)" yes \
+	"$(checked && echo yes || echo no)"
+t0=$(now_ms)
+kill -TERM "$SPID"
+wait_for 10 eval '! kill -0 $SPID 2>/dev/null'
+wait "$SPID"
+rc=$?
+took=$(($(now_ms) - t0))
+assert_eq "SIGTERM: exit 0 without waiting for the mail server" "0 yes" \
+	"$rc $([ "$took" -lt 8000 ] && echo yes || echo "no (${took} ms)")"
+assert_eq "the unanswered mail is still pending" "1 pending" \
+	"$(qs "SELECT count(*) || ' ' || min(state) FROM alerts WHERE channel = 'mail'")"
 
 # a header cannot be injected: the subject is built from the URL and the
 # reason only, and both are cleaned; a from/to with CR/LF is refused

@@ -171,6 +171,34 @@ wait_for() {
 	"$@"
 }
 
+# check_pass NAME [URL...]: one `check` (of --all without URLs), its JSON in
+# $T/NAME.json, its exit status asserted
+check_pass() {
+	local name=$1
+	shift
+	[ $# -eq 0 ] && set -- --all
+	timeout -k 2 120 "${RW[@]}" -c "$CONF" check "$@" --format json \
+		>"$T/$name.json" 2>"$T/$name.err"
+	local rc=$?
+	assert_rc "check ($name)" 0 "$rc"
+	[ "$rc" -ne 0 ] && sed 's/^/  stderr: /' "$T/$name.err" | head -10
+}
+
+# start_daemon NAME: the daemon in the background (log $T/daemon-NAME.log);
+# sets DPID
+start_daemon() {
+	start_bg "$T/daemon-$1.log" "${RW[@]}" -c "$CONF" daemon
+	DPID=$BG_PID
+}
+
+# stop_daemon DESC: SIGTERM, the exit status asserted
+stop_daemon() {
+	kill -TERM "$DPID" 2>/dev/null
+	wait_for 15 eval '! kill -0 $DPID 2>/dev/null'
+	wait "$DPID" 2>/dev/null
+	assert_rc "$1: daemon after SIGTERM" 0 $?
+}
+
 # -- assertions --------------------------------------------------------------
 # Each prints "ok: ..." or "FAIL: ..." with what was expected and what came;
 # a failure does not stop the test, `finish` sets the exit status.
