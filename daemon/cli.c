@@ -18,6 +18,7 @@
 #include "jsonx.h"
 #include "log.h"
 #include "report.h"
+#include "sdnotify.h"
 #include "secrets.h"
 #include "store.h"
 #include "text.h"
@@ -111,6 +112,45 @@ open_store(const struct config *cfg)
 
 	if (st == NULL)
 		fprintf(stderr, "rotwatch: %s\n", err);
+	return st;
+}
+
+/*
+ * The daemon's database.  A full disk, an I/O error or a lock held long
+ * may pass: the daemon waits for it (saying so once a minute, and to the
+ * service manager, whose watchdog it feeds) rather than exit into a
+ * restart loop that systemd gives up after a few tries.  Anything else
+ * (not a rotwatch database, no such folder) ends it.
+ */
+static struct store *
+wait_store(const struct config *cfg)
+{
+	char		 err[1024];
+	struct store	*st;
+	int64_t		 said = 0, wait_ms = 1000;
+
+	sdn_init();
+	while ((st = store_open(cfg->database, BUSY_MS, err,
+	    sizeof(err))) == NULL) {
+		if (!store_open_may_pass()) {
+			fprintf(stderr, "rotwatch: %s\n", err);
+			return NULL;
+		}
+		if (said == 0 || wall_ms() - said >= 60000) {
+			log_error("%s; waiting for it (retrying every %lld s)",
+			    err, (long long)(wait_ms / 1000));
+			said = wall_ms();
+		}
+		sdn_send("READY=1\nSTATUS=waiting for the database: %s", err);
+		for (int64_t t = 0; t < wait_ms; t += 1000) {
+			sdn_send("WATCHDOG=1");
+			sleep(1);
+		}
+		if (wait_ms < 30000)
+			wait_ms *= 2;
+	}
+	if (said != 0)
+		log_info("database open again");
 	return st;
 }
 
@@ -737,7 +777,7 @@ cmd_daemon(const struct config *cfg, int argc, char **argv)
 			    "give systemd credential ia-keys): sources are "
 			    "checked but not archived");
 	}
-	if ((st = open_store(cfg)) == NULL) {
+	if ((st = once ? open_store(cfg) : wait_store(cfg)) == NULL) {
 		secrets_free(keys);
 		return EXIT_FAIL;
 	}

@@ -29,7 +29,10 @@ sdn_init(void)
 	const char	*us = getenv("WATCHDOG_USEC");
 	const char	*pid = getenv("WATCHDOG_PID");
 	size_t		 n;
+	static int	 done;
 
+	if (done++)
+		return;
 	if (us && *us && (pid == NULL || *pid == '\0' ||
 	    strtol(pid, NULL, 10) == (long)getpid())) {
 		long long v = strtoll(us, NULL, 10);

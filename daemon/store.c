@@ -444,6 +444,9 @@ migrate(struct store *st)
 	}
 }
 
+/* Why the last store_open() failed: something that may pass. */
+static int	open_may_pass;
+
 struct store *
 store_open(const char *path, int busy_ms, char *err, size_t errlen)
 {
@@ -505,8 +508,17 @@ store_open(const char *path, int busy_ms, char *err, size_t errlen)
 	}
 	return st;
 bad:
+	rc = st->db ? sqlite3_extended_errcode(st->db) & 0xff : rc & 0xff;
+	open_may_pass = rc == SQLITE_FULL || rc == SQLITE_IOERR ||
+	    rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 	store_close(st);
 	return NULL;
+}
+
+int
+store_open_may_pass(void)
+{
+	return open_may_pass;
 }
 
 void

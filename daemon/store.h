@@ -21,6 +21,11 @@ struct store;
  * most busy_ms for another process's lock.  On failure returns NULL and
  * writes the reason into err.
  */
+/*
+ * 1 if the last store_open() failed for a reason that may pass: the disk
+ * is full, an I/O error, another process's lock.
+ */
+int		 store_open_may_pass(void);
 struct store	*store_open(const char *path, int busy_ms, char *err,
 		    size_t errlen);
 void		 store_close(struct store *);
