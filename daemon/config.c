@@ -597,6 +597,8 @@ channel_key(struct parse_ctx *c, const char *name, const char *key,
 		else {
 			free(ch->url);
 			ch->url = xstrdup(value);
+			ch->url_key = 'u';
+			ch->url_line = c->line;
 		}
 	} else if (strcmp(key, "smtp") == 0) {
 		if (strncmp(value, "smtp://", 7) != 0 &&
@@ -606,6 +608,8 @@ channel_key(struct parse_ctx *c, const char *name, const char *key,
 		else {
 			free(ch->url);
 			ch->url = xstrdup(value);
+			ch->url_key = 's';
+			ch->url_line = c->line;
 		}
 	} else if (strcmp(key, "from") == 0 || strcmp(key, "to") == 0) {
 		char **dst = key[0] == 'f' ? &ch->from : &ch->to;
@@ -691,9 +695,23 @@ channels_check(struct parse_ctx *c)
 	for (size_t i = 0; i < c->cf->nchannels; i++) {
 		struct channel *ch = &c->cf->channels[i];
 
+		/* url is a webhook's key, smtp an email channel's. */
+		c->line = ch->url_line;
+		if (ch->url_key == 's' && ch->has_type && ch->type !=
+		    CHAN_EMAIL)
+			cerr(c, "channel %s: smtp is for email channels (a %s "
+			    "channel takes %s)", ch->name, ch->type ==
+			    CHAN_ATOM ? "atom" : "webhook", ch->type ==
+			    CHAN_ATOM ? "path" : "url");
+		else if (ch->url_key == 'u' && ch->has_type && ch->type !=
+		    CHAN_WEBHOOK)
+			cerr(c, "channel %s: url is for webhooks (an %s channel "
+			    "takes %s)", ch->name, ch->type == CHAN_ATOM ?
+			    "atom" : "email", ch->type == CHAN_ATOM ? "path" :
+			    "smtp");
 		c->line = ch->line;
 		if (!ch->has_type)
-			cerr(c, "channel %s: no type (webhook or atom)",
+			cerr(c, "channel %s: no type (webhook, email or atom)",
 			    ch->name);
 		else if (ch->type == CHAN_ATOM) {
 			if (ch->path == NULL)

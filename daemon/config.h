@@ -43,6 +43,8 @@ struct channel {
 	char		*tags;		/* space-separated; NULL: all sources */
 	int		 line;		/* of its [channel NAME] line */
 	int		 has_type;
+	char		 url_key;	/* 'u': url set it, 's': smtp */
+	int		 url_line;
 };
 
 /* Archive policy overrides of one tag ([tag NAME]); -1: not set. */

@@ -152,4 +152,13 @@ printf '[storage]\ndatabase = db.sqlite\n\n[channel m]\ntype = email\nsmtp = htt
 err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
 assert_rc "email with an http smtp: config-check" 78 $?
 assert_contains "email smtp: FILE:LINE" "$f:6:" "$err"
+# a key of the other type: smtp in a webhook channel, url in an email one
+printf '[storage]\ndatabase = db.sqlite\n\n[channel w]\ntype = webhook\nsecret = k\nsmtp = smtp://127.0.0.1:25\n' >"$f"
+err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
+assert_rc "smtp in a webhook channel: config-check" 78 $?
+assert_contains "... FILE:LINE and why" "$f:7: channel w: smtp is for email channels" "$err"
+printf '[storage]\ndatabase = db.sqlite\n\n[channel m]\ntype = email\nurl = http://127.0.0.1/\nfrom = a@b\nto = c@d\n' >"$f"
+err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
+assert_rc "url in an email channel: config-check" 78 $?
+assert_contains "... FILE:LINE and why" "$f:6: channel m: url is for webhooks" "$err"
 finish
