@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "capture.h"
 #include "check.h"
 #include "classify.h"
 #include "log.h"
@@ -35,6 +36,7 @@ struct check {
 	int		 want_text;
 	int		 text_decided;
 	struct text_parser *tp;		/* the body's text, if it has one */
+	struct capture	*cap;		/* for the WARC, if kept */
 	char		 errbuf[CURL_ERROR_SIZE];
 	struct check_result res;	/* filled when the transfer ends */
 	uv_getaddrinfo_t gai;		/* second lookup after a DNS error */
@@ -99,7 +101,26 @@ write_cb(char *data, size_t size, size_t n, void *arg)
 	}
 	if (c->tp)
 		text_parser_feed(c->tp, data, len);
+	if (c->cap && capture_body(c->cap, data, len) == -1) {
+		log_warn("cannot keep the body of %s for the WARC file (no "
+		    "space for a temporary file?)", c->res.final_url ?
+		    c->res.final_url : "a check");
+		capture_free(c->cap);
+		c->cap = NULL;
+	}
 	return len;
+}
+
+/* The request heads curl sends, for the WARC request record. */
+static int
+debug_cb(CURL *e, curl_infotype type, char *data, size_t size, void *arg)
+{
+	struct check *c = arg;
+
+	(void)e;
+	if (type == CURLINFO_HEADER_OUT && c->cap)
+		capture_request(c->cap, data, size);
+	return 0;
 }
 
 /* Stores a copy of a header's value, trimmed, replacing *dst. */
@@ -126,6 +147,8 @@ header_cb(char *data, size_t size, size_t n, void *arg)
 	char		*url = NULL;
 	long		 st;
 
+	if (c->cap)
+		capture_header(c->cap, data, len);
 	if (len > 5 && strncmp(data, "HTTP/", 5) == 0) {
 		const char *sp = memchr(data, ' ', len);
 
@@ -224,6 +247,12 @@ setup(struct check *c, const char *url, const struct check_req *rq)
 	}
 	if (c->headers)
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
+	if (rq && rq->want_text && cfg->warc_capture != WARC_OFF) {
+		c->cap = capture_new();
+		curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, debug_cb);
+		curl_easy_setopt(e, CURLOPT_DEBUGDATA, c);
+		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+	}
 }
 
 static void
@@ -254,6 +283,7 @@ check_free(struct check *c)
 	curl_slist_free_all(c->headers);
 	if (c->tp)
 		text_parser_free(c->tp);
+	capture_free(c->cap);
 	check_result_clear(&c->res);
 	free(c);
 }
@@ -337,6 +367,9 @@ collect(struct check *c, CURLcode rc)
 			r->doc = text_parser_finish(c->tp);
 			c->tp = NULL;
 		}
+		/* Kept only whole. */
+		r->cap = c->cap;
+		c->cap = NULL;
 	} else if (c->too_large)
 		r->error = xasprintf("body larger than %lld bytes",
 		    (long long)c->ck->cfg->max_body);
@@ -566,6 +599,7 @@ check_result_clear(struct check_result *r)
 	free(r->retry_after);
 	if (r->doc)
 		text_doc_free(r->doc);
+	capture_free(r->cap);
 	memset(r, 0, sizeof(*r));
 }
 

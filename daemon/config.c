@@ -22,7 +22,8 @@
 #include "xmalloc.h"
 
 enum opt_type { OPT_INT, OPT_DURATION_MS, OPT_DURATION_S, OPT_SIZE,
-    OPT_PERCENT, OPT_STRING, OPT_PATH, OPT_LEVEL, OPT_BOOL, OPT_NETS };
+    OPT_PERCENT, OPT_STRING, OPT_PATH, OPT_LEVEL, OPT_BOOL, OPT_NETS,
+    OPT_CAPTURE };
 
 struct opt {
 	const char	*section;
@@ -134,11 +135,23 @@ static const struct opt opts[] = {
 	{ "metrics", "listen", OPT_STRING, O(metrics_listen), "", 0, 0,
 	    "ADDR:PORT of the HTTP health and metrics endpoint, loopback "
 	    "only (empty: off)" },
+	{ "warc", "capture", OPT_CAPTURE, O(warc_capture), "changes", 0, 0,
+	    "off, changes (each new version of a page) or all (every check "
+	    "with content; unchanged bodies as revisit records)" },
+	{ "warc", "dir", OPT_PATH, O(warc_dir), "", 0, 0,
+	    "folder of the WARC files (empty: warc/ beside the database)" },
+	{ "warc", "max_file", OPT_SIZE, O(warc_max_file), "1GiB",
+	    INT64_C(1) << 20, INT64_C(1) << 40,
+	    "a WARC file is closed and the next begun at this size" },
 };
 #define NOPTS	(sizeof(opts) / sizeof(opts[0]))
 
 static const char *const sections[] = { "storage", "check", "network",
-    "schedule", "log", "archive", "verdict", "alerts", "content", "metrics" };
+    "schedule", "log", "archive", "verdict", "alerts", "content", "metrics",
+    "warc" };
+
+const char *const warc_capture_names[WARC_CAPTURE_COUNT] = { "off",
+    "changes", "all" };
 
 const char *const alert_kind_names[AK_COUNT] = { "dead", "moved", "blocked",
     "soft404", "parked", "changed", "minor", "recovered", "monitor",
@@ -407,6 +420,14 @@ opt_set(struct config *cf, const struct opt *o, const char *text,
 			return "expected error, warn, info or debug";
 		*(enum log_level *)(void *)p = lvl;
 		return NULL;
+	case OPT_CAPTURE:
+		for (int k = 0; k < WARC_CAPTURE_COUNT; k++)
+			if (strcmp(text, warc_capture_names[k]) == 0) {
+				*(enum warc_capture *)(void *)p =
+				    (enum warc_capture)k;
+				return NULL;
+			}
+		return "expected off, changes or all";
 	case OPT_NETS: {
 		static char why[160];
 
@@ -895,7 +916,8 @@ reader(char *str, int num, void *stream)
 		if (!known) {
 			cerr(c, "unknown section [%s] (known: storage, check, "
 			    "network, schedule, log, archive, verdict, alerts, "
-			    "content, metrics, tag NAME, channel NAME)", name);
+			    "content, metrics, warc, tag NAME, channel NAME)",
+			    name);
 		}
 	}
 	return str;
@@ -1079,6 +1101,10 @@ config_dump(const struct config *cf, FILE *f)
 		case OPT_LEVEL:
 			fputs(log_level_name(*(const enum log_level *)
 			    (const void *)p), f);
+			break;
+		case OPT_CAPTURE:
+			fputs(warc_capture_names[*(const enum warc_capture *)
+			    (const void *)p], f);
 			break;
 		case OPT_NETS: {
 			const struct guard_list *l = (const void *)p;

@@ -25,6 +25,10 @@ extern const char *const alert_kind_names[AK_COUNT];
 
 enum channel_type { CHAN_WEBHOOK, CHAN_ATOM, CHAN_EMAIL };
 
+/* What goes into the local WARC files. */
+enum warc_capture { WARC_OFF, WARC_CHANGES, WARC_ALL, WARC_CAPTURE_COUNT };
+extern const char *const warc_capture_names[WARC_CAPTURE_COUNT];
+
 /* A place alerts go to ([channel NAME]). */
 struct channel {
 	char		*name;
@@ -114,6 +118,9 @@ struct config {
 	int64_t		 alert_retry_max_ms;
 	/* [metrics] */
 	char		*metrics_listen;	/* ADDR:PORT; "" or NULL: off */
+	enum warc_capture warc_capture;
+	char		*warc_dir;		/* NULL: warc/ beside the db */
+	int64_t		 warc_max_file;
 	/* [channel NAME] */
 	struct channel	*channels;
 	size_t		 nchannels;

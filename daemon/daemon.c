@@ -21,6 +21,7 @@
 #include <uv.h>
 
 #include "archive.h"
+#include "capture.h"
 #include "check.h"
 #include "classify.h"
 #include "daemon.h"
@@ -35,6 +36,8 @@
 #include "signs.h"
 #include "text.h"
 #include "timefmt.h"
+#include "version.h"
+#include "warc.h"
 #include "xmalloc.h"
 
 #define TICK_MS		1000	/* look for due sources this often */
@@ -66,6 +69,9 @@ struct daemon {
 	struct judge		*jg;
 	struct signs		*signs;
 	struct text_rules	*rules;
+	struct warc		*warc;		/* NULL: no local capture */
+	int			 warc_written;	/* records since the last sync */
+	int64_t			 warc_fail_at;	/* last logged failure */
 	int			 offline;	/* the monitor's network */
 	enum daemon_mode	 mode;
 	uv_timer_t		 tick, flush, wake, grace, watchdog, status;
@@ -248,6 +254,63 @@ health(struct daemon *d, int *decided, int *hosts, int *failing)
 	    more && !d->closing;
 }
 
+/*
+ * Writes a check's WARC records as [warc] capture says, and where they
+ * went, in the caller's transaction: "changes" keeps a body the source
+ * never had before, "all" every body, one seen before as a revisit.  A
+ * failure to write is logged, and the check is stored all the same.
+ */
+static int
+keep(struct daemon *d, const struct judged *p, int64_t check_id)
+{
+	const struct check_result	*r = &p->res;
+	struct capture_out		 out;
+	struct capture_ref		 ref;
+	char				 digest[64], err[512], *uri = NULL;
+	char				*rid = NULL;
+	int64_t				 at = 0;
+	int				 seen;
+
+	if (d->warc == NULL || r->cap == NULL || r->sha256[0] == '\0' ||
+	    r->http_status == 304)
+		return 0;
+	capture_digest(r->sha256, digest);
+	if ((seen = store_find_capture(d->st, r->source_id, digest, &uri, &at,
+	    &rid)) == -1)
+		return -1;
+	if (seen && d->cfg->warc_capture == WARC_CHANGES) {
+		free(uri);
+		free(rid);
+		return 0;
+	}
+	ref = (struct capture_ref){ uri, at, rid };
+	if (capture_write(d->warc, r->cap, r->final_url ? r->final_url :
+	    p->url, r->ip, r->started_at, r->sha256, seen ? &ref : NULL,
+	    &out, err, sizeof(err)) == -1) {
+		if (d->warc_fail_at == 0 || wall_ms() - d->warc_fail_at >=
+		    60000) {
+			log_error("WARC: cannot keep the check of %s: %s",
+			    p->url, err);
+			d->warc_fail_at = wall_ms();
+		}
+		free(uri);
+		free(rid);
+		return 0;
+	}
+	free(uri);
+	free(rid);
+	d->warc_written++;
+	return store_put_capture(d->st, &(struct capture_row){
+	    .check_id = check_id, .source_id = r->source_id,
+	    .at = r->started_at, .kind = seen ? "revisit" : "response",
+	    .file = out.response.file, .offset = out.response.offset,
+	    .length = out.response.length, .record_id = out.response.id,
+	    .req_file = out.request.file, .req_offset = out.request.offset,
+	    .req_length = out.request.length,
+	    .payload_digest = out.payload_digest,
+	    .uri = r->final_url ? r->final_url : p->url });
+}
+
 /* Commits every waiting result in one transaction. */
 static int
 flush(struct daemon *d)
@@ -276,7 +339,8 @@ flush(struct daemon *d)
 			p->noted = 1;
 			continue;
 		}
-		if (judge_commit(d->jg, p, d->offline, &out) == -1)
+		if (judge_commit(d->jg, p, d->offline, &out) == -1 ||
+		    keep(d, p, out.check_id) == -1)
 			goto bad;
 		if (d->ar && (strcmp(out.to, "alive") == 0 ||
 		    strcmp(out.to, "moved") == 0) && (p->obs == OBS_ALIVE ||
@@ -290,6 +354,13 @@ flush(struct daemon *d)
 			log_info("source %lld %s: %s -> %s (%s)",
 			    (long long)p->res.source_id, p->url, out.from,
 			    out.to, p->why);
+	}
+	/* The records a commit points to are on disk first. */
+	if (d->warc_written > 0) {
+		if (warc_sync(d->warc) == -1)
+			log_error("WARC: cannot sync the file: %s",
+			    strerror(errno));
+		d->warc_written = 0;
 	}
 	if (store_commit(d->st) == -1)
 		goto bad;
@@ -880,6 +951,21 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	d.sched = sched_new((int)cfg->concurrency, (int)cfg->per_host,
 	    cfg->host_delay_ms, start_job, &d);
 	d.jg = judge_new(&d.loop, d.ck, cfg, st, d.signs, d.rules);
+	if (cfg->warc_capture != WARC_OFF) {
+		const char	*db = cfg->database ? cfg->database : "";
+		const char	*slash = strrchr(db, '/');
+		char		 err[512], *dir;
+
+		/* Default: warc/ beside the database. */
+		dir = cfg->warc_dir ? xstrdup(cfg->warc_dir) : slash ?
+		    xasprintf("%.*s/warc", (int)(slash - db), db) :
+		    xstrdup("warc");
+		if ((d.warc = warc_open(dir, "rotwatch", cfg->warc_max_file,
+		    "rotwatch/" ROTWATCH_VERSION, err, sizeof(err))) == NULL)
+			log_error("%s: checks go on without local WARC "
+			    "capture", err);
+		free(dir);
+	}
 	if (store_monitor(st, mon, sizeof(mon), &since) == 0)
 		d.offline = strcmp(mon, "offline") == 0;
 	uv_timer_init(&d.loop, &d.tick);
@@ -943,6 +1029,7 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 		    uv_strerror(rc));
 	sched_free(d.sched, drop_queued);
 	judge_free(d.jg);
+	warc_close(d.warc);
 	signs_free(d.signs);
 	text_rules_free(d.rules);
 	for (size_t i = 0; i < d.nconfigs; i++) {

@@ -925,6 +925,7 @@ judge_commit(struct judge *jg, struct judged *j, int offline,
 	vp.confirm_checks = (int)jg->cfg->confirm_checks;
 	vp.confirm_span_ms = jg->cfg->confirm_span_ms;
 	vc = verdict_apply(&v, o, at, check_id, &vp);
+	out->check_id = check_id;
 	out->from = vstate_names[pv->v.state];
 	out->to = vstate_names[v.state];
 

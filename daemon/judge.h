@@ -56,6 +56,7 @@ struct judged {
 /* What a commit did, for the daemon's log and archive policy. */
 struct judge_out {
 	const char	*from, *to;	/* state names; equal if unchanged */
+	int64_t		 check_id;	/* the stored check */
 };
 
 /*

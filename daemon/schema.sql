@@ -251,3 +251,27 @@ CREATE TABLE alerts (
 );
 CREATE INDEX alerts_due ON alerts (channel, next_at, id)
     WHERE state = 'pending';
+
+-- migration 5: local WARC captures
+-- The WARC records of a check: where its request and its response (or
+-- revisit) records are, each a gzip member (file, offset, length) in the
+-- WARC folder.
+CREATE TABLE captures (
+	check_id	INTEGER PRIMARY KEY REFERENCES checks (id)
+			    ON DELETE CASCADE,
+	source_id	INTEGER NOT NULL REFERENCES sources (id)
+			    ON DELETE CASCADE,
+	at		INTEGER NOT NULL,		-- its WARC-Date, ms
+	kind		TEXT NOT NULL,			-- response or revisit
+	file		TEXT NOT NULL,
+	offset		INTEGER NOT NULL,
+	length		INTEGER NOT NULL,
+	record_id	TEXT NOT NULL,
+	req_file	TEXT NOT NULL,
+	req_offset	INTEGER NOT NULL,
+	req_length	INTEGER NOT NULL,
+	payload_digest	TEXT NOT NULL,			-- sha256:BASE32
+	uri		TEXT NOT NULL
+);
+CREATE INDEX captures_payload ON captures (source_id, payload_digest)
+    WHERE kind = 'response';

@@ -30,6 +30,7 @@ enum stmt_id {
 	S_AL_NEXT, S_REPORT, S_ALL_NOTES, S_AL_RECENT, S_AL_TAGS, S_AL_UPTO,
 	S_AL_OLDEST, S_TIMELINE,
 	S_MX_SOURCES, S_MX_ARCHIVE, S_MX_ALERTS, S_PING,
+	S_CAP_PUT, S_CAP_FIND,
 	S_COUNT
 };
 
@@ -134,6 +135,13 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "state",
 	[S_MX_ALERTS] = "SELECT state, count(*) FROM alerts GROUP BY state",
 	[S_PING] = "SELECT count(*) FROM monitor",
+	[S_CAP_PUT] = "INSERT INTO captures (check_id, source_id, at, kind, "
+	    "file, offset, length, record_id, req_file, req_offset, "
+	    "req_length, payload_digest, uri) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	[S_CAP_FIND] = "SELECT uri, at, record_id FROM captures WHERE "
+	    "source_id = ?1 AND payload_digest = ?2 AND kind = 'response' "
+	    "ORDER BY check_id DESC LIMIT 1",
 	[S_AL_OLDEST] = "SELECT min(created_at) FROM alerts WHERE state = "
 	    "'pending' AND channel = ?1",
 	[S_AL_TAGS] = "SELECT DISTINCT t.tag FROM alerts a JOIN events e ON "
@@ -1786,4 +1794,50 @@ store_ping(struct store *st)
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? 0 : fail(st, "read");
+}
+
+int
+store_put_capture(struct store *st, const struct capture_row *c)
+{
+	sqlite3_stmt *s = stmt(st, S_CAP_PUT);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, c->check_id);
+	sqlite3_bind_int64(s, 2, c->source_id);
+	sqlite3_bind_int64(s, 3, c->at);
+	bind_text(s, 4, c->kind);
+	bind_text(s, 5, c->file);
+	sqlite3_bind_int64(s, 6, c->offset);
+	sqlite3_bind_int64(s, 7, c->length);
+	bind_text(s, 8, c->record_id);
+	bind_text(s, 9, c->req_file);
+	sqlite3_bind_int64(s, 10, c->req_offset);
+	sqlite3_bind_int64(s, 11, c->req_length);
+	bind_text(s, 12, c->payload_digest);
+	bind_text(s, 13, c->uri);
+	return step_done(st, s, "store a capture");
+}
+
+int
+store_find_capture(struct store *st, int64_t source_id, const char *digest,
+    char **uri, int64_t *at, char **record_id)
+{
+	sqlite3_stmt	*s = stmt(st, S_CAP_FIND);
+	int		 rc;
+
+	*uri = *record_id = NULL;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, source_id);
+	bind_text(s, 2, digest);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*uri = xstrdup((const char *)sqlite3_column_text(s, 0));
+		*at = sqlite3_column_int64(s, 1);
+		*record_id = xstrdup((const char *)sqlite3_column_text(s, 2));
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "find a capture");
+	return rc == SQLITE_ROW;
 }

@@ -383,4 +383,19 @@ int	store_tally(struct store *, enum store_tally,
 /* A trivial read: 0 if the database answers, else -1. */
 int	store_ping(struct store *);
 
+/* Where a check's WARC records are (captures table). */
+struct capture_row {
+	int64_t		 check_id, source_id, at;
+	const char	*kind;			/* response or revisit */
+	const char	*file, *record_id, *req_file, *payload_digest, *uri;
+	int64_t		 offset, length, req_offset, req_length;
+};
+int	store_put_capture(struct store *, const struct capture_row *);
+/*
+ * The latest response record of a source with this payload digest: 1 with
+ * *uri, *at and *record_id (malloc'd), 0 if none, -1 on error.
+ */
+int	store_find_capture(struct store *, int64_t source_id,
+	    const char *digest, char **uri, int64_t *at, char **record_id);
+
 #endif

@@ -61,6 +61,7 @@ struct check_result {
 	char		 ip[64];
 	long		 first_status;	/* of the first response; 0: none */
 	struct text_doc	*doc;		/* the body's text; NULL: none */
+	struct capture	*cap;		/* for the WARC file; NULL: none */
 };
 
 #endif

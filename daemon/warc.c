@@ -86,8 +86,7 @@ warc_record_id(char out[64])
 	    u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 }
 
-/* WARC-Date: UTC to the millisecond (WARC 1.1 allows the fraction). */
-static void
+void
 warc_date(int64_t ms, char out[40])
 {
 	time_t		t = (time_t)(ms / 1000);
@@ -125,6 +124,43 @@ gzip_record(struct out *o, const struct out *rec)
 
 static int	new_file(struct warc *, int64_t, char *, size_t);
 
+/* Calls fn with each chunk of a part; 0, or -1 if its file is short. */
+static int
+part_each(const struct warc_part *p, void (*fn)(void *, const void *,
+    size_t), void *arg)
+{
+	char	buf[65536];
+	size_t	left = p->len, n;
+
+	if (p->file == NULL) {
+		fn(arg, p->data, p->len);
+		return 0;
+	}
+	if (fseeko(p->file, 0, SEEK_SET) != 0)
+		return -1;
+	while (left > 0) {
+		n = fread(buf, 1, left < sizeof(buf) ? left : sizeof(buf),
+		    p->file);
+		if (n == 0)
+			return -1;
+		fn(arg, buf, n);
+		left -= n;
+	}
+	return 0;
+}
+
+static void
+md_add(void *ctx, const void *p, size_t n)
+{
+	EVP_DigestUpdate(ctx, p, n);
+}
+
+static void
+rec_add(void *o, const void *p, size_t n)
+{
+	out_add(o, p, n);
+}
+
 int
 warc_write(struct warc *w, const char *type, int64_t at_ms,
     const struct warc_field *fields, size_t nfields,
@@ -146,7 +182,11 @@ warc_write(struct warc *w, const char *type, int64_t at_ms,
 	ctx = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 	for (size_t i = 0; i < nparts; i++) {
-		EVP_DigestUpdate(ctx, parts[i].data, parts[i].len);
+		if (part_each(&parts[i], md_add, ctx) == -1) {
+			snprintf(err, errlen, "WARC: a spooled body is short");
+			EVP_MD_CTX_free(ctx);
+			return -1;
+		}
 		blen += parts[i].len;
 	}
 	EVP_DigestFinal_ex(ctx, md, &mdlen);
@@ -182,7 +222,11 @@ warc_write(struct warc *w, const char *type, int64_t at_ms,
 	    "Content-Length: %zu\r\n\r\n", digest, blen);
 	out_add(&rec, line, strlen(line));
 	for (size_t i = 0; i < nparts; i++)
-		out_add(&rec, parts[i].data, parts[i].len);
+		if (part_each(&parts[i], rec_add, &rec) == -1) {
+			snprintf(err, errlen, "WARC: a spooled body is short");
+			free(rec.b);
+			return -1;
+		}
 	out_add(&rec, "\r\n\r\n", 4);
 	if (gzip_record(&gz, &rec) == -1) {
 		snprintf(err, errlen, "WARC: cannot compress a record");
@@ -260,7 +304,7 @@ new_file(struct warc *w, int64_t at_ms, char *err, size_t errlen)
 	    "specifications/warc-format/warc-1.1/\r\n", w->software);
 	f[0] = (struct warc_field){ "WARC-Filename", w->name };
 	f[1] = (struct warc_field){ "Content-Type", "application/warc-fields" };
-	p = (struct warc_part){ info, strlen(info) };
+	p = (struct warc_part){ info, strlen(info), NULL };
 	{
 		struct warc_loc l;
 

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct warc;
 
@@ -19,10 +20,14 @@ struct warc_field {
 	const char	*value;
 };
 
-/* A piece of a record's block; the block is the pieces in order. */
+/*
+ * A piece of a record's block; the block is the pieces in order.  With
+ * file set, the piece is the file's first len bytes (data is not used).
+ */
 struct warc_part {
 	const void	*data;
 	size_t		 len;
+	FILE		*file;
 };
 
 /* Where a record went. */
@@ -59,6 +64,8 @@ void		 warc_close(struct warc *);
 
 /* "sha256:" + base32 of a 32-byte digest; out holds 64 bytes. */
 void		 warc_digest(const unsigned char md[32], char out[64]);
+/* A WARC-Date: UTC to the millisecond (WARC 1.1 allows the fraction). */
+void		 warc_date(int64_t ms, char out[40]);
 /* A new "<urn:uuid:...>" (random, version 4); out holds 64 bytes. */
 void		 warc_record_id(char out[64]);
 

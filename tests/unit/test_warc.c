@@ -104,8 +104,8 @@ TEST(records_read_alone)
 		{ "WARC-IP-Address", "192.0.2.7" },
 		{ "Content-Type", "application/http;msgtype=response" },
 	};
-	struct warc_part	 p[] = { { hdr, strlen(hdr) },
-				    { body, strlen(body) } };
+	struct warc_part	 p[] = { { hdr, strlen(hdr), NULL },
+				    { body, strlen(body), NULL } };
 	unsigned char		 md[32];
 	size_t			 len;
 	char			*r, *blk;
@@ -183,7 +183,7 @@ TEST(rotation)
 	int			 before = count_files();
 	struct warc		*w = warc_open(dir, "rot", 1, "t", err,
 				    sizeof(err));
-	struct warc_part	 p = { "x", 1 };
+	struct warc_part	 p = { "x", 1, NULL };
 	struct warc_loc		 a, b;
 
 	T_ASSERT(warc_write(w, "resource", 1764612000000LL, NULL, 0, &p, 1,
@@ -200,7 +200,7 @@ TEST(line_break_refused)
 	char			 err[256], *path;
 	struct warc		*w = warc_open(dir, "crlf", 0, "t", err,
 				    sizeof(err));
-	struct warc_part	 p = { "x", 1 };
+	struct warc_part	 p = { "x", 1, NULL };
 	struct warc_field	 f = { "WARC-Target-URI",
 				    "https://example.org/\r\nWARC-Type: x" };
 	struct warc_loc		 a;
