@@ -889,7 +889,7 @@ reader(char *str, int num, void *stream)
 	c->line++;
 	len = strlen(str);
 	if (len > 0 && str[len - 1] != '\n' && !feof(c->file)) {
-		cerr(c, "line too long");
+		cerr(c, "line too long (at most %d characters)", num - 2);
 		while ((ch = fgetc(c->file)) != EOF && ch != '\n')
 			;
 		str[0] = '\0';
@@ -1062,9 +1062,12 @@ config_dump(const struct config *cf, FILE *f)
 			fprintf(f, "%s[%s]\n", *sec ? "\n" : "", o->section);
 			sec = o->section;
 		}
-		fprintf(f, "%s = ", o->name);
+		/* The help on a line of its own: a long value and its help
+		 * on one line could pass the longest line a file may have. */
+		fprintf(f, "; %s\n%s = ", o->help, o->name);
 		if (o->type != OPT_STRING && o->type != OPT_PATH &&
-		    o->type != OPT_LEVEL && o->type != OPT_NETS)
+		    o->type != OPT_LEVEL && o->type != OPT_NETS &&
+		    o->type != OPT_CAPTURE)
 			v = *(const int64_t *)(const void *)p;
 		switch (o->type) {
 		case OPT_INT:
@@ -1116,7 +1119,7 @@ config_dump(const struct config *cf, FILE *f)
 			break;
 		}
 		}
-		fprintf(f, "\t; %s\n", o->help);
+		fputc('\n', f);
 	}
 	if (strcmp(sec, "content") == 0)
 		dump_ignore(cf, f);

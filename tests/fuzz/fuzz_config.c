@@ -52,6 +52,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(e);
 	d1 = dump(cf, &l1);
+	/*
+	 * A relative path is printed resolved, so a line at the longest a
+	 * file may have (inih: 198 characters) can come out longer: such a
+	 * dump is not read back.  Known, and said by the error if tried.
+	 */
+	for (char *p = d1, *e; *p; p = e + 1) {
+		if ((e = strchr(p, '\n')) == NULL)
+			e = p + strlen(p) - 1;
+		if (e - p > 198) {
+			free(d1);
+			config_free(cf);
+			return 0;
+		}
+	}
 	/* Webhooks need a secret: the dump says one was set. */
 	back = xstrdup(d1);
 	for (char *p = back; (p = strstr(p, "\n" SECRET_NOTE "\n")) != NULL;
