@@ -57,10 +57,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * file may have (inih: 198 characters) can come out longer: such a
 	 * dump is not read back.  Known, and said by the error if tried.
 	 */
-	for (char *p = d1, *e; *p; p = e + 1) {
-		if ((e = strchr(p, '\n')) == NULL)
-			e = p + strlen(p) - 1;
-		if (e - p > 198) {
+	for (char *p = d1, *nl; *p; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p) - 1;
+		if (nl - p > 198) {
 			free(d1);
 			config_free(cf);
 			return 0;

@@ -189,8 +189,9 @@ TEST(network_section)
 	f = fmemopen(text, sizeof(text) - 1, "w");
 	config_dump(cf, f);
 	fclose(f);
-	T_ASSERT(strstr(text, "\n[network]\nguard = yes\t") != NULL);
-	T_ASSERT(strstr(text, "\nallow = 127.0.0.0/8 ::1/128 10.1.0.0/16\t") !=
+	T_ASSERT(strstr(text, "\n[network]\n; ") != NULL);
+	T_ASSERT(strstr(text, "\nguard = yes\n") != NULL);
+	T_ASSERT(strstr(text, "\nallow = 127.0.0.0/8 ::1/128 10.1.0.0/16\n") !=
 	    NULL);
 	b = load(text);
 	T_ASSERT(b != NULL);
