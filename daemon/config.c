@@ -390,6 +390,12 @@ opt_set(struct config *cf, const struct opt *o, const char *text,
 	case OPT_STRING:
 		if (strlen(text) > 512)
 			return "value longer than 512 bytes";
+		if (*text == ';' || *text == '#')
+			return "a value may not begin with ; or # (they begin "
+			    "comments)";
+		if (strcmp(o->name, "endpoint") == 0 && strncmp(text,
+		    "https://", 8) != 0 && strncmp(text, "http://", 7) != 0)
+			return "expected an http(s) URL";
 		for (const char *q = text; *q; q++)
 			if ((unsigned char)*q < 0x20 || *q == 0x7f)
 				return "control character in value";
@@ -397,6 +403,9 @@ opt_set(struct config *cf, const struct opt *o, const char *text,
 		*(char **)(void *)p = xstrdup(text);
 		return NULL;
 	case OPT_PATH:
+		if (*text == ';' || *text == '#')
+			return "a value may not begin with ; or # (they begin "
+			    "comments)";
 		free(*(char **)(void *)p);
 		if (*text == '\0')
 			*(char **)(void *)p = NULL;

@@ -302,4 +302,15 @@ assert_rc "check with both URLs and --all" 2 $?
 assert_eq "sources unchanged by the refused commands" "$src_before" \
 	"$(sqlite3 -batch -cmd '.mode quote' "$DB" 'SELECT * FROM sources ORDER BY id')"
 
+# values the config cannot hold: an archive endpoint that is no URL, and a
+# value that begins with a comment character (it would not read back)
+f="$T/val.conf"
+printf '[storage]\ndatabase = db.sqlite\n[archive]\nendpoint = web.archive.org\n' >"$f"
+err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
+assert_rc "endpoint without http(s)://: config-check" 78 $?
+assert_contains "... FILE:LINE and why" "$f:4: archive.endpoint = \"web.archive.org\": expected an http(s) URL" "$err"
+printf '[storage]\ndatabase = db.sqlite\n[check]\nuser_agent =;bot\n' >"$f"
+err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
+assert_rc "a value beginning with ;: config-check" 78 $?
+assert_contains "... FILE:LINE and why" "$f:4: check.user_agent = \";bot\": a value may not begin with ; or #" "$err"
 finish

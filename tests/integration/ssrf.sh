@@ -122,7 +122,7 @@ part conf
 out=$(rw config-check 2>&1)
 assert_eq "config-check prints [network] with guard and allow" \
 	"guard = yes|allow = 127.0.0.2/32" "$(printf '%s\n' "$out" |
-		awk '/^\[network\]$/ { n = 2; next } n-- > 0 { sub(/\t.*/, ""); print }' |
+		awk '/^\[network\]$/ { n = 2; next } /^;/ { next } n-- > 0 { sub(/\t.*/, ""); print }' |
 		paste -sd'|')"
 
 # === (16) address spellings ==================================================
