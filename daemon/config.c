@@ -812,6 +812,11 @@ ignore_key(struct parse_ctx *c, const char *value)
 		cerr(c, "content.ignore: empty regular expression");
 		return 1;
 	}
+	if (*value == ';' || *value == '#') {
+		cerr(c, "content.ignore = \"%s\": a value may not begin with ; "
+		    "or # (they begin comments; write [;] or [#])", value);
+		return 1;
+	}
 	if ((rc = regcomp(&re, value, REG_EXTENDED | REG_ICASE)) != 0) {
 		regerror(rc, &re, why, sizeof(why));
 		cerr(c, "content.ignore = \"%s\": not a regular expression: "

@@ -313,4 +313,8 @@ printf '[storage]\ndatabase = db.sqlite\n[check]\nuser_agent =;bot\n' >"$f"
 err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
 assert_rc "a value beginning with ;: config-check" 78 $?
 assert_contains "... FILE:LINE and why" "$f:4: check.user_agent = \";bot\": a value may not begin with ; or #" "$err"
+printf '[storage]\ndatabase = db.sqlite\n[content]\nignore =;[0-9]+\n' >"$f"
+err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
+assert_rc "an ignore regex beginning with ;: config-check" 78 $?
+assert_contains "... FILE:LINE and the way out" "$f:4: content.ignore = \";[0-9]+\": a value may not begin with ; or # (they begin comments; write [;] or [#])" "$err"
 finish
