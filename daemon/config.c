@@ -595,9 +595,28 @@ static int
 channel_key(struct parse_ctx *c, const char *name, const char *key,
     const char *value)
 {
+	static const char *const keys[] = { "type", "url", "smtp", "secret",
+	    "secret_file", "from", "to", "user", "password_file", "starttls",
+	    "digest", "path", "per_tag", "events", "tags" };
 	struct channel	*ch = channel_get(c, name);
 	char		*copy, *w, *save = NULL;
 
+	/* As in every section: a key once, no value that reads back as a
+	 * comment. */
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		if (strcmp(key, keys[k]) == 0) {
+			if (ch->seen & (1u << k)) {
+				cerr(c, "key \"%s\" given twice in [channel %s]",
+				    key, name);
+				return 1;
+			}
+			ch->seen |= 1u << k;
+		}
+	if (*value == ';' || *value == '#') {
+		cerr(c, "channel %s: %s = \"%s\": a value may not begin with ; "
+		    "or # (they begin comments)", name, key, value);
+		return 1;
+	}
 	if (strcmp(key, "type") == 0) {
 		if (strcmp(value, "webhook") == 0)
 			ch->type = CHAN_WEBHOOK;

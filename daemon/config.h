@@ -48,6 +48,7 @@ struct channel {
 	int		 line;		/* of its [channel NAME] line */
 	int		 has_type;
 	char		 url_key;	/* 'u': url set it, 's': smtp */
+	unsigned	 seen;		/* keys given, a bit each */
 	int		 url_line;
 };
 

@@ -317,4 +317,8 @@ printf '[storage]\ndatabase = db.sqlite\n[content]\nignore =;[0-9]+\n' >"$f"
 err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
 assert_rc "an ignore regex beginning with ;: config-check" 78 $?
 assert_contains "... FILE:LINE and the way out" "$f:4: content.ignore = \";[0-9]+\": a value may not begin with ; or # (they begin comments; write [;] or [#])" "$err"
+printf '[storage]\ndatabase = db.sqlite\n[channel h]\ntype = webhook\nurl = http://127.0.0.1:1/\nsecret = k\ntype = email\n' >"$f"
+err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
+assert_rc "a channel key given twice: config-check" 78 $?
+assert_contains "... FILE:LINE" "$f:7: key \"type\" given twice in [channel h]" "$err"
 finish
