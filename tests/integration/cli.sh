@@ -304,21 +304,12 @@ assert_eq "sources unchanged by the refused commands" "$src_before" \
 
 # values the config cannot hold: an archive endpoint that is no URL, and a
 # value that begins with a comment character (it would not read back)
-f="$T/val.conf"
-printf '[storage]\ndatabase = db.sqlite\n[archive]\nendpoint = web.archive.org\n' >"$f"
-err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
-assert_rc "endpoint without http(s)://: config-check" 78 $?
-assert_contains "... FILE:LINE and why" "$f:4: archive.endpoint = \"web.archive.org\": expected an http(s) URL" "$err"
-printf '[storage]\ndatabase = db.sqlite\n[check]\nuser_agent =;bot\n' >"$f"
-err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
-assert_rc "a value beginning with ;: config-check" 78 $?
-assert_contains "... FILE:LINE and why" "$f:4: check.user_agent = \";bot\": a value may not begin with ; or #" "$err"
-printf '[storage]\ndatabase = db.sqlite\n[content]\nignore =;[0-9]+\n' >"$f"
-err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
-assert_rc "an ignore regex beginning with ;: config-check" 78 $?
-assert_contains "... FILE:LINE and the way out" "$f:4: content.ignore = \";[0-9]+\": a value may not begin with ; or # (they begin comments; write [;] or [#])" "$err"
-printf '[storage]\ndatabase = db.sqlite\n[channel h]\ntype = webhook\nurl = http://127.0.0.1:1/\nsecret = k\ntype = email\n' >"$f"
-err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
-assert_rc "a channel key given twice: config-check" 78 $?
-assert_contains "... FILE:LINE" "$f:7: key \"type\" given twice in [channel h]" "$err"
+config_refused "endpoint without http(s)://" '[storage]\ndatabase = db.sqlite\n[archive]\nendpoint = web.archive.org\n' \
+	"@F@:4: archive.endpoint = \"web.archive.org\": expected an http(s) URL"
+config_refused "a value beginning with ;" '[storage]\ndatabase = db.sqlite\n[check]\nuser_agent =;bot\n' \
+	"@F@:4: check.user_agent = \";bot\": a value may not begin with ; or #"
+config_refused "an ignore regex beginning with ;" '[storage]\ndatabase = db.sqlite\n[content]\nignore =;[0-9]+\n' \
+	"@F@:4: content.ignore = \";[0-9]+\": a value may not begin with ; or # (they begin comments; write [;] or [#])"
+config_refused "a channel key given twice" '[storage]\ndatabase = db.sqlite\n[channel h]\ntype = webhook\nurl = http://127.0.0.1:1/\nsecret = k\ntype = email\n' \
+	"@F@:7: key \"type\" given twice in [channel h]"
 finish

@@ -143,22 +143,13 @@ assert_eq "the unanswered mail is still pending" "1 pending" \
 
 # a header cannot be injected: the subject is built from the URL and the
 # reason only, and both are cleaned; a from/to with CR/LF is refused
-f="$T/bad.conf"
-printf '[storage]\ndatabase = db.sqlite\n\n[channel m]\ntype = email\nsmtp = smtp://127.0.0.1:25\nfrom = a@b\nto = x@y>\n' >"$f"
-err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
-assert_rc "email to with '>': config-check" 78 $?
-assert_contains "email to: FILE:LINE" "$f:8:" "$err"
-printf '[storage]\ndatabase = db.sqlite\n\n[channel m]\ntype = email\nsmtp = http://127.0.0.1/\n' >"$f"
-err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
-assert_rc "email with an http smtp: config-check" 78 $?
-assert_contains "email smtp: FILE:LINE" "$f:6:" "$err"
+config_refused "email to with '>'" '[storage]\ndatabase = db.sqlite\n\n[channel m]\ntype = email\nsmtp = smtp://127.0.0.1:25\nfrom = a@b\nto = x@y>\n' \
+	"@F@:8:"
+config_refused "email with an http smtp" '[storage]\ndatabase = db.sqlite\n\n[channel m]\ntype = email\nsmtp = http://127.0.0.1/\n' \
+	"@F@:6:"
 # a key of the other type: smtp in a webhook channel, url in an email one
-printf '[storage]\ndatabase = db.sqlite\n\n[channel w]\ntype = webhook\nsecret = k\nsmtp = smtp://127.0.0.1:25\n' >"$f"
-err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
-assert_rc "smtp in a webhook channel: config-check" 78 $?
-assert_contains "... FILE:LINE and why" "$f:7: channel w: smtp is for email channels" "$err"
-printf '[storage]\ndatabase = db.sqlite\n\n[channel m]\ntype = email\nurl = http://127.0.0.1/\nfrom = a@b\nto = c@d\n' >"$f"
-err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
-assert_rc "url in an email channel: config-check" 78 $?
-assert_contains "... FILE:LINE and why" "$f:6: channel m: url is for webhooks" "$err"
+config_refused "smtp in a webhook channel" '[storage]\ndatabase = db.sqlite\n\n[channel w]\ntype = webhook\nsecret = k\nsmtp = smtp://127.0.0.1:25\n' \
+	"@F@:7: channel w: smtp is for email channels"
+config_refused "url in an email channel" '[storage]\ndatabase = db.sqlite\n\n[channel m]\ntype = email\nurl = http://127.0.0.1/\nfrom = a@b\nto = c@d\n' \
+	"@F@:6: channel m: url is for webhooks"
 finish

@@ -199,6 +199,18 @@ stop_daemon() {
 	assert_rc "$1: daemon after SIGTERM" 0 $?
 }
 
+# config_refused DESC TEXT EXPECTED: a config file holding TEXT (printf
+# escapes) is refused by config-check with exit 78 and an error that
+# contains EXPECTED, where @F@ stands for the file's name
+config_refused() {
+	local f="$T/refused.conf" err rc
+	printf "$2" >"$f"
+	err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)
+	rc=$?
+	assert_rc "$1: config-check" 78 "$rc"
+	assert_contains "$1: the error says where and why" "${3//@F@/$f}" "$err"
+}
+
 # -- assertions --------------------------------------------------------------
 # Each prints "ok: ..." or "FAIL: ..." with what was expected and what came;
 # a failure does not stop the test, `finish` sets the exit status.
