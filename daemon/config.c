@@ -819,12 +819,69 @@ config_tag_policy(const struct config *cf, const char *tags, int *archive,
 }
 
 /* [content] ignore = REGEX: any number of them, each checked now. */
+/*
+ * NULL if regcomp() can be given re, else why not.  glibc compiles a
+ * stacked repetition ("a++", "(a{200}){200}{200}") by unrolling it, and
+ * one such line took minutes and 24 GB: so no quantifier directly after
+ * another, bounds of at most 255 and at most two of them, 512 bytes.
+ */
+static const char *
+regex_sane(const char *re)
+{
+	int	 bounds = 0, prev_q = 0, in_bracket = 0;
+
+	if (strlen(re) > 512)
+		return "longer than 512 bytes";
+	for (const char *p = re; *p; p++) {
+		if (in_bracket) {
+			if (*p == ']' && p[-1] != '[' && !(p[-1] == '^' &&
+			    p[-2] == '['))
+				in_bracket = 0;
+			continue;
+		}
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			prev_q = 0;
+			continue;
+		}
+		if (*p == '[') {
+			in_bracket = 1;
+			prev_q = 0;
+			continue;
+		}
+		if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
+			if (prev_q)
+				return "a repetition of a repetition (such as ++ "
+				    "or }{)";
+			if (*p == '{') {
+				char *end;
+				long lo = strtol(p + 1, &end, 10), hi = lo;
+
+				if (*end == ',')
+					hi = end[1] == '}' ? 0 : strtol(end + 1,
+					    &end, 10);
+				if (lo > 255 || hi > 255)
+					return "a bound over 255";
+				if (++bounds > 2)
+					return "more than two bounds {m,n}";
+				if ((p = strchr(p, '}')) == NULL)
+					return NULL;	/* regcomp says */
+			}
+			prev_q = 1;
+			continue;
+		}
+		prev_q = 0;
+	}
+	return NULL;
+}
+
 static int
 ignore_key(struct parse_ctx *c, const char *value)
 {
 	struct config	*cf = c->cf;
 	regex_t		 re;
 	char		 why[256];
+	const char	*bad;
 	int		 rc;
 
 	if (*value == '\0') {
@@ -834,6 +891,10 @@ ignore_key(struct parse_ctx *c, const char *value)
 	if (*value == ';' || *value == '#') {
 		cerr(c, "content.ignore = \"%s\": a value may not begin with ; "
 		    "or # (they begin comments; write [;] or [#])", value);
+		return 1;
+	}
+	if ((bad = regex_sane(value)) != NULL) {
+		cerr(c, "content.ignore = \"%.80s\": %s", value, bad);
 		return 1;
 	}
 	if ((rc = regcomp(&re, value, REG_EXTENDED | REG_ICASE)) != 0) {

@@ -312,4 +312,9 @@ config_refused "an ignore regex beginning with ;" '[storage]\ndatabase = db.sqli
 	"@F@:4: content.ignore = \";[0-9]+\": a value may not begin with ; or # (they begin comments; write [;] or [#])"
 config_refused "a channel key given twice" '[storage]\ndatabase = db.sqlite\n[channel h]\ntype = webhook\nurl = http://127.0.0.1:1/\nsecret = k\ntype = email\n' \
 	"@F@:7: key \"type\" given twice in [channel h]"
+# a regex glibc would unroll for minutes and gigabytes is refused at once
+config_refused "an ignore regex with a repeated repetition" '[storage]\ndatabase = db.sqlite\n[content]\nignore = [0-9]+++++++++++++++++++++++++++++++\n' \
+	"@F@:4: content.ignore = \"[0-9]+++++++++++++++++++++++++++++++\": a repetition of a repetition"
+config_refused "an ignore regex with three bounds" '[storage]\ndatabase = db.sqlite\n[content]\nignore = ((a{9}){9}){9}\n' \
+	"@F@:4: content.ignore = \"((a{9}){9}){9}\": more than two bounds"
 finish
