@@ -1,6 +1,7 @@
 /*
  * Config parsing: values, defaults, and errors a person can act on.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,27 +10,22 @@
 #include "config.h"
 #include "t.h"
 
-static char	path[64];
+static char	path[64] = "/tmp/rotwatch-test.conf";	/* names the config in errors */
 static char	errs[4096];
 
 /* Writes text to a temp file and loads it; errors land in errs. */
 static struct config *
 load(const char *text)
 {
-	FILE		*f, *e;
+	FILE		*f = fmemopen((void *)(uintptr_t)text, strlen(text), "r");
+	FILE		*e;
 	struct config	*cf;
-	int		 fd;
 
-	snprintf(path, sizeof(path), "/tmp/rw-conf-XXXXXX");
-	fd = mkstemp(path);
-	f = fdopen(fd, "w");
-	fputs(text, f);
-	fclose(f);
 	memset(errs, 0, sizeof(errs));
 	e = fmemopen(errs, sizeof(errs) - 1, "w");
-	cf = config_load(path, e);
+	cf = config_read(f, path, e);
 	fclose(e);
-	unlink(path);
+	fclose(f);
 	return cf;
 }
 

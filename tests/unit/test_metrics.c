@@ -2,6 +2,7 @@
  * The metrics endpoint without a socket: requests and their answers, the
  * exposition text, and the [metrics] listen key.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,8 @@
 #include "store.h"
 #include "t.h"
 
-static char dir[64], db[128], path[128], errs[4096];
+static char dir[64], db[128], errs[4096];
+static const char path[] = "/tmp/rotwatch-test.conf";	/* names it in errors */
 
 static struct store *
 fresh(void)
@@ -81,20 +83,15 @@ body(const char *r)
 static struct config *
 load(const char *text)
 {
-	FILE		*f, *e;
+	FILE		*f = fmemopen((void *)(uintptr_t)text, strlen(text), "r");
+	FILE		*e;
 	struct config	*cf;
-	int		 fd;
 
-	snprintf(path, sizeof(path), "/tmp/rw-mconf-XXXXXX");
-	fd = mkstemp(path);
-	f = fdopen(fd, "w");
-	fputs(text, f);
-	fclose(f);
 	memset(errs, 0, sizeof(errs));
 	e = fmemopen(errs, sizeof(errs) - 1, "w");
-	cf = config_load(path, e);
+	cf = config_read(f, path, e);
 	fclose(e);
-	unlink(path);
+	fclose(f);
 	return cf;
 }
 
