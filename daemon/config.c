@@ -822,30 +822,86 @@ config_tag_policy(const struct config *cf, const char *tags, int *archive,
 /*
  * NULL if regcomp() can be given re, else why not.  glibc compiles a
  * stacked repetition ("a++", "(a{200}){200}{200}") by unrolling it, and
- * one such line took minutes and 24 GB: so no quantifier directly after
- * another, bounds of at most 255 and at most two of them, 512 bytes.
+ * one such line took minutes and 24 GB; a repetition of a group that
+ * holds a repetition doubles the work at each level ("((((a+)+)+)+)+":
+ * 20 levels took 20 s and 4.6 GB).  So: no quantifier directly after
+ * another, repetitions nested at most RE_NEST deep, bounds of at most
+ * 255 and at most two of them, 512 bytes, and at most RE_COPIES copies
+ * of any one atom once unrolled (a bound counts its upper limit, any
+ * other repetition 2): "(a{1,255}){0,255}" took 0.7 s and 260 MB, and
+ * the worst shapes allowed, such as "((((a{1,64}){0,16})+)+)", take
+ * 0.03 s and 20 MB.
  */
+#define RE_NEST		4
+#define RE_GROUPS	32
+#define RE_COPIES	4096L
 static const char *
 regex_sane(const char *re)
 {
-	int	 bounds = 0, prev_q = 0, in_bracket = 0;
+	int	 bounds = 0, prev_q = 0, top = 0;
+	/* Per open group, its deepest repetition and most copies inside. */
+	int	 inner[RE_GROUPS + 1] = { 0 };
+	long	 copies[RE_GROUPS + 1] = { 1 };
+	int	 atom = 0;	/* nesting of the atom just read, -1: none */
+	long	 acopies = 1;	/* its copies */
 
 	if (strlen(re) > 512)
 		return "longer than 512 bytes";
 	for (const char *p = re; *p; p++) {
-		if (in_bracket) {
-			if (*p == ']' && p[-1] != '[' && !(p[-1] == '^' &&
-			    p[-2] == '['))
-				in_bracket = 0;
+		if (*p == '[') {
+			/*
+			 * A bracket expression: a ] first (after [ or [^) is a
+			 * member, and [:class:], [=x=] and [.x.] hold their
+			 * own ]. Anything else ends at the first ].
+			 */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			for (; *p && *p != ']'; p++) {
+				if (*p == '[' && (p[1] == ':' || p[1] == '=' ||
+				    p[1] == '.')) {
+					char		 kind = p[1];
+					const char	*q = p + 2;
+
+					while (*q && !(q[0] == kind && q[1] == ']'))
+						q++;
+					if (*q == '\0')
+						return NULL;	/* regcomp says */
+					p = q + 1;
+				}
+			}
+			if (*p == '\0')
+				return NULL;		/* regcomp says */
+			prev_q = 0;
+			atom = 0;
+			acopies = 1;
 			continue;
 		}
 		if (*p == '\\' && p[1] != '\0') {
 			p++;
 			prev_q = 0;
+			atom = 0;
+			acopies = 1;
 			continue;
 		}
-		if (*p == '[') {
-			in_bracket = 1;
+		if (*p == '(') {
+			if (++top > RE_GROUPS)
+				return "groups nested more than 32 deep";
+			inner[top] = 0;
+			copies[top] = 1;
+			prev_q = 0;
+			atom = -1;
+			continue;
+		}
+		if (*p == ')' && top > 0) {
+			atom = inner[top];
+			acopies = copies[top--];
+			if (atom > inner[top])
+				inner[top] = atom;
+			if (acopies > copies[top])
+				copies[top] = acopies;
 			prev_q = 0;
 			continue;
 		}
@@ -853,6 +909,8 @@ regex_sane(const char *re)
 			if (prev_q)
 				return "a repetition of a repetition (such as ++ "
 				    "or }{)";
+			long times = 2;
+
 			if (*p == '{') {
 				char *end;
 				long lo = strtol(p + 1, &end, 10), hi = lo;
@@ -862,14 +920,34 @@ regex_sane(const char *re)
 					    &end, 10);
 				if (lo > 255 || hi > 255)
 					return "a bound over 255";
+				times = (hi > lo ? hi : lo + 1);
 				if (++bounds > 2)
 					return "more than two bounds {m,n}";
 				if ((p = strchr(p, '}')) == NULL)
 					return NULL;	/* regcomp says */
 			}
+			if (atom >= 0) {
+				if (atom + 1 > RE_NEST)
+					return "repetitions nested more than 4 "
+					    "deep (such as ((((a+)+)+)+)+)";
+				if (atom + 1 > inner[top])
+					inner[top] = atom + 1;
+				if ((acopies *= times) > RE_COPIES)
+					return "a repetition unrolls to more than "
+					    "4096 copies (such as "
+					    "(a{100}){100})";
+				if (acopies > copies[top])
+					copies[top] = acopies;
+			}
 			prev_q = 1;
+			atom = -1;
 			continue;
 		}
+		if (*p == '|' || *p == '^' || *p == '$')
+			atom = -1;
+		else
+			atom = 0;
+		acopies = 1;
 		prev_q = 0;
 	}
 	return NULL;

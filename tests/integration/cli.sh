@@ -317,4 +317,15 @@ config_refused "an ignore regex with a repeated repetition" '[storage]\ndatabase
 	"@F@:4: content.ignore = \"[0-9]+++++++++++++++++++++++++++++++\": a repetition of a repetition"
 config_refused "an ignore regex with three bounds" '[storage]\ndatabase = db.sqlite\n[content]\nignore = ((a{9}){9}){9}\n' \
 	"@F@:4: content.ignore = \"((a{9}){9}){9}\": more than two bounds"
+config_refused "repetitions after a bracket that holds [" '[storage]\ndatabase = db.sqlite\n[content]\nignore = [0-9[]++++++++++++++++\n' \
+	"@F@:4: content.ignore = \"[0-9[]++++++++++++++++\": a repetition of a repetition"
+config_refused "an ignore regex with repetitions nested 5 deep" '[storage]\ndatabase = db.sqlite\n[content]\nignore = (((((a+)+)+)+)+)\n' \
+	"@F@:4: content.ignore = \"(((((a+)+)+)+)+)\": repetitions nested more than 4 deep"
+config_refused "an ignore regex that unrolls to 65025 copies" '[storage]\ndatabase = db.sqlite\n[content]\nignore = (a{1,255}){0,255}\n' \
+	"@F@:4: content.ignore = \"(a{1,255}){0,255}\": a repetition unrolls to more than 4096 copies"
+# ...while the regexes people write for counters and dates still pass
+printf '[storage]\ndatabase = db.sqlite\n[content]\nignore = [[:digit:]]+ (views|hits)\nignore = Updated: [0-9]{1,2} [A-Za-z]+ [0-9]{4}\nignore = ([]a-z[:space:]]+ [0-9]+,?)+\nignore = ((((a+)+)+)+)\n' >"$T/re-ok.conf"
+out=$("${RW[@]}" -c "$T/re-ok.conf" config-check 2>&1)
+assert_rc "ordinary ignore regexes accepted" 0 $?
+assert_contains "bracket with ] and a class kept" 'ignore = ([]a-z[:space:]]+ [0-9]+,?)+' "$out"
 finish
