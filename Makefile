@@ -36,7 +36,7 @@ UNIT_SRCS  = $(wildcard tests/unit/test_*.c)
 PROMTOOL = build/tools/promtool
 UNIT_BINS  = $(UNIT_SRCS:%.c=$(B)/%)
 
-.PHONY: all deps run test unit integration sanitize valgrind install uninstall clean
+.PHONY: all deps run test unit integration sanitize valgrind install uninstall clean node-deps
 
 all: rotwatch
 
@@ -86,6 +86,17 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
+# The tests read rotwatch's WARC files with real readers and replay engines
+# from the npm registry (tests/package.json, pinned by its lock file).  Node
+# comes from Debian when the machine has none.
+NODE_MODS = tests/node_modules/.package-lock.json
+node-deps: $(NODE_MODS)
+$(NODE_MODS): tests/package.json tests/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	cd tests && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 RUN_DB_DIR = /var/lib/rotwatch
 run: deps
 	$(MAKE) all
@@ -99,7 +110,7 @@ unit: $(UNIT_BINS)
 		else fail=$$((fail+1)); echo "FAIL $$t"; cat $$t.log; fi; \
 	done; echo "unit: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
-integration: rotwatch $(PROMTOOL)
+integration: rotwatch $(PROMTOOL) $(NODE_MODS)
 	ROTWATCH=$(CURDIR)/rotwatch tests/integration/run.sh
 
 test: deps
@@ -109,7 +120,7 @@ test: deps
 	$(MAKE) fuzz-smoke
 
 # ASan+UBSan build in its own tree; unit and integration tests run against it.
-sanitize: deps $(PROMTOOL)
+sanitize: deps $(PROMTOOL) $(NODE_MODS)
 	$(MAKE) B=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" build-asan/rotwatch unit
 	ROTWATCH_SANITIZED=1 ROTWATCH=$(CURDIR)/build-asan/rotwatch tests/integration/run.sh

@@ -162,7 +162,8 @@ capture_write(struct warc *w, const struct capture *c, const char *uri,
 		return -1;
 	}
 	capture_digest(sha256, out->payload_digest);
-	{
+	memset(&out->request, 0, sizeof(out->request));
+	if (ref == NULL) {
 		struct warc_field f[] = {
 			{ "WARC-Target-URI", uri },
 			{ "Content-Type", "application/http;msgtype=request" },
@@ -179,7 +180,6 @@ capture_write(struct warc *w, const struct capture *c, const char *uri,
 		struct warc_field f[] = {
 			{ "WARC-Target-URI", uri },
 			{ "WARC-IP-Address", ip && *ip ? ip : NULL },
-			{ "WARC-Concurrent-To", out->request.id },
 			{ "WARC-Profile", "http://netpreserve.org/warc/1.1/"
 			    "revisit/identical-payload-digest" },
 			{ "WARC-Refers-To-Target-URI", ref->uri },
@@ -191,7 +191,7 @@ capture_write(struct warc *w, const struct capture *c, const char *uri,
 		struct warc_part p = { head.s, head.len, NULL };
 
 		warc_date(ref->at_ms, refdate);
-		rc = warc_write(w, "revisit", at_ms, f, 9, &p, 1,
+		rc = warc_write(w, "revisit", at_ms, f, 8, &p, 1,
 		    &out->response, err, errlen);
 	} else {
 		struct warc_field f[] = {

@@ -43,8 +43,10 @@ struct capture_out {
 };
 
 /*
- * Writes the check's records: request, then response, or a revisit of ref
- * (not NULL) whose payload is the same.  sha256 is the body's digest in
+ * Writes the check's records: request, then response; or, when ref is not
+ * NULL (the payload is one already kept), a revisit record of ref alone,
+ * since the request adds nothing a revisit needs and its 400 bytes would
+ * double what an unchanged check costs (out->request is then zero).  sha256 is the body's digest in
  * hex.  The response head is kept as received but for what the body no
  * longer has: it is stored decoded and whole, so Content-Encoding and
  * Transfer-Encoding become X-Rotwatch-Original-* and Content-Length gives

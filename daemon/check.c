@@ -16,6 +16,7 @@
 #include "classify.h"
 #include "log.h"
 #include "text.h"
+#include "tlsinfo.h"
 #include "xmalloc.h"
 
 struct check {
@@ -45,6 +46,8 @@ struct check {
 	struct check	*prev;
 };
 
+#define TLS_ORIGINS	64
+
 struct checker {
 	uv_loop_t		*loop;
 	struct http		*http;
@@ -55,6 +58,15 @@ struct checker {
 	int			 npool, maxpool;
 	uv_idle_t		 defer;		/* runs early failures */
 	struct check		*deferred;
+	/*
+	 * The chain each origin presented last: curl gives a chain only for
+	 * the transfer that made the connection, not for one reusing it.
+	 */
+	struct {
+		char		*origin;	/* https://host:port */
+		struct tls_chain *chain;
+	}			 chains[TLS_ORIGINS];
+	unsigned		 nextchain;
 };
 
 static void	finish(struct check *);
@@ -227,6 +239,8 @@ setup(struct check *c, const char *url, const struct check_req *rq)
 	curl_easy_setopt(e, CURLOPT_USERAGENT, cfg->user_agent);
 	if (cfg->ca_file)
 		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca_file);
+	/* The chain the server presents is evidence (tlsinfo.h). */
+	curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
@@ -288,6 +302,43 @@ check_free(struct check *c)
 	free(c);
 }
 
+/*
+ * The chain of this transfer: its own if it made a TLS connection (kept
+ * for its origin), else, over a connection reused, its origin's last.
+ * url is NULL after redirects: the chain curl gives may then be another
+ * hop's, so it is neither kept nor filled in.
+ */
+static struct tls_chain *
+tls_evidence(struct checker *ck, CURL *e, const char *url)
+{
+	struct tls_chain	*ch = tlsinfo_get(e);
+	char			 origin[512];
+	const char		*p;
+	unsigned		 i, slot;
+	long			 conns = 1;
+
+	if (url == NULL || strncasecmp(url, "https://", 8) != 0)
+		return ch;
+	p = strchr(url + 8, '/');
+	snprintf(origin, sizeof(origin), "%.*s", p ? (int)(p - url) :
+	    (int)strlen(url), url);
+	for (i = 0; i < TLS_ORIGINS; i++)
+		if (ck->chains[i].origin &&
+		    strcmp(ck->chains[i].origin, origin) == 0)
+			break;
+	if (ch == NULL) {
+		curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &conns);
+		return conns == 0 && i < TLS_ORIGINS ?
+		    tls_chain_dup(ck->chains[i].chain) : NULL;
+	}
+	slot = i < TLS_ORIGINS ? i : ck->nextchain++ % TLS_ORIGINS;
+	free(ck->chains[slot].origin);
+	tls_chain_free(ck->chains[slot].chain);
+	ck->chains[slot].origin = xstrdup(origin);
+	ck->chains[slot].chain = tls_chain_dup(ch);
+	return ch;
+}
+
 static int64_t
 us_to_ms(curl_off_t us)
 {
@@ -343,6 +394,7 @@ collect(struct check *c, CURLcode rc)
 	r->retry_after = c->retry_after;
 	c->etag = c->last_modified = c->retry_after = NULL;
 	r->hops = json_dumps(c->hops, JSON_COMPACT);
+	r->tls = tls_evidence(c->ck, e, r->redirects ? NULL : r->final_url);
 	r->first_status = c->first_status;
 
 	in.curl_code = (int)rc;
@@ -583,6 +635,10 @@ checker_free(struct checker *ck)
 	for (int i = 0; i < ck->npool; i++)
 		curl_easy_cleanup(ck->pool[i]);
 	free(ck->pool);
+	for (int i = 0; i < TLS_ORIGINS; i++) {
+		free(ck->chains[i].origin);
+		tls_chain_free(ck->chains[i].chain);
+	}
 	/* The struct goes when the loop has closed its handle. */
 	uv_close((uv_handle_t *)&ck->defer, checker_closed);
 }
@@ -600,6 +656,7 @@ check_result_clear(struct check_result *r)
 	if (r->doc)
 		text_doc_free(r->doc);
 	capture_free(r->cap);
+	tls_chain_free(r->tls);
 	memset(r, 0, sizeof(*r));
 }
 

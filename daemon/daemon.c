@@ -305,7 +305,8 @@ keep(struct daemon *d, const struct judged *p, int64_t check_id)
 	    .at = r->started_at, .kind = seen ? "revisit" : "response",
 	    .file = out.response.file, .offset = out.response.offset,
 	    .length = out.response.length, .record_id = out.response.id,
-	    .req_file = out.request.file, .req_offset = out.request.offset,
+	    .req_file = seen ? NULL : out.request.file,
+	    .req_offset = out.request.offset,
 	    .req_length = out.request.length,
 	    .payload_digest = out.payload_digest,
 	    .uri = r->final_url ? r->final_url : p->url });

@@ -275,3 +275,64 @@ CREATE TABLE captures (
 );
 CREATE INDEX captures_payload ON captures (source_id, payload_digest)
     WHERE kind = 'response';
+
+-- migration 6: evidence: revisits without a request record, TLS chains,
+-- trusted timestamps
+-- A revisit record (a body already kept) is written alone: its request
+-- fields are NULL.  The table is rebuilt to drop their NOT NULL.
+CREATE TABLE captures6 (
+	check_id	INTEGER PRIMARY KEY REFERENCES checks (id)
+			    ON DELETE CASCADE,
+	source_id	INTEGER NOT NULL REFERENCES sources (id)
+			    ON DELETE CASCADE,
+	at		INTEGER NOT NULL,		-- its WARC-Date, ms
+	kind		TEXT NOT NULL,			-- response or revisit
+	file		TEXT NOT NULL,
+	offset		INTEGER NOT NULL,
+	length		INTEGER NOT NULL,
+	record_id	TEXT NOT NULL,
+	req_file	TEXT,				-- NULL for a revisit
+	req_offset	INTEGER,
+	req_length	INTEGER,
+	payload_digest	TEXT NOT NULL,			-- sha256:BASE32
+	uri		TEXT NOT NULL
+);
+INSERT INTO captures6 SELECT * FROM captures;
+DROP TABLE captures;
+ALTER TABLE captures6 RENAME TO captures;
+CREATE INDEX captures_payload ON captures (source_id, payload_digest)
+    WHERE kind = 'response';
+CREATE INDEX captures_source ON captures (source_id, check_id);
+
+-- The certificates servers presented, each once (SHA-256 of its DER).
+CREATE TABLE certs (
+	id		INTEGER PRIMARY KEY,
+	sha256		TEXT NOT NULL UNIQUE,		-- hex, of the DER
+	subject		TEXT NOT NULL,
+	issuer		TEXT NOT NULL,
+	not_before	INTEGER,			-- ms
+	not_after	INTEGER,			-- ms
+	der		BLOB NOT NULL
+);
+-- A chain as presented, leaf first: the certs ids, comma-separated.
+CREATE TABLE tls_chains (
+	id		INTEGER PRIMARY KEY,
+	certs		TEXT NOT NULL UNIQUE
+);
+ALTER TABLE checks ADD COLUMN tls_chain INTEGER REFERENCES tls_chains (id);
+
+-- RFC 3161 timestamps of new content: one per response record, asked of
+-- [warc] tsa until it answers.
+CREATE TABLE stamps (
+	check_id	INTEGER PRIMARY KEY REFERENCES captures (check_id)
+			    ON DELETE CASCADE,
+	digest		TEXT NOT NULL,			-- hex SHA-256 stamped
+	state		TEXT NOT NULL DEFAULT 'pending',	-- or done
+	attempts	INTEGER NOT NULL DEFAULT 0,
+	next_at		INTEGER NOT NULL,
+	tsa		TEXT,				-- URL that answered
+	gen_time	INTEGER,			-- the token's, ms
+	token		BLOB,				-- DER TimeStampToken
+	error		TEXT				-- of the last failed try
+);
+CREATE INDEX stamps_due ON stamps (next_at) WHERE state = 'pending';

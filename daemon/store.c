@@ -13,6 +13,7 @@
 #include "schema.h"
 #include "timefmt.h"
 #include "store.h"
+#include "tlsinfo.h"
 #include "xmalloc.h"
 
 #define APP_ID	0x726f7477	/* "rotw" */
@@ -30,7 +31,7 @@ enum stmt_id {
 	S_AL_NEXT, S_REPORT, S_ALL_NOTES, S_AL_RECENT, S_AL_TAGS, S_AL_UPTO,
 	S_AL_OLDEST, S_TIMELINE,
 	S_MX_SOURCES, S_MX_ARCHIVE, S_MX_ALERTS, S_PING,
-	S_CAP_PUT, S_CAP_FIND,
+	S_CAP_PUT, S_CAP_FIND, S_CERT_PUT, S_CHAIN_PUT,
 	S_COUNT
 };
 
@@ -80,9 +81,15 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "duration_ms, dns_ms, connect_ms, tls_ms, ttfb_ms, class, "
 	    "curl_code, error, http_status, final_url, redirects, hops, "
 	    "content_type, body_bytes, sha256, etag, last_modified, "
-	    "content_length, retry_after, ip, observed, why, text_hash) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	    "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+	    "content_length, retry_after, ip, observed, why, text_hash, "
+	    "tls_chain) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
+	    "?25, ?26)",
+	[S_CERT_PUT] = "INSERT INTO certs (sha256, subject, issuer, "
+	    "not_before, not_after, der) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+	    "ON CONFLICT (sha256) DO UPDATE SET sha256 = sha256 RETURNING id",
+	[S_CHAIN_PUT] = "INSERT INTO tls_chains (certs) VALUES (?1) "
+	    "ON CONFLICT (certs) DO UPDATE SET certs = certs RETURNING id",
 	[S_SRC_JUDGED] = "UPDATE sources SET state = ?2, state_since = ?3, "
 	    "confirmed_at = ?4, run_first = ?5, run_since = ?6, run_n = ?7, "
 	    "observed = ?8, reason = ?9, moved_to = ?10, text_hash = ?11, "
@@ -744,6 +751,61 @@ store_count_due(struct store *st, int64_t now)
 	return scalar(s, -1);
 }
 
+static void
+bind_nz(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (v != 0)
+		sqlite3_bind_int64(s, i, v);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/*
+ * The id of the chain ch in tls_chains, each certificate stored once: a
+ * server presents the same few certificates at every check.  0 on error.
+ */
+static int64_t
+chain_id(struct store *st, const struct tls_chain *ch)
+{
+	sqlite3_stmt	*s;
+	char		*ids = xstrdup(""), *n;
+	int64_t		 id = 0;
+
+	for (size_t i = 0; i < ch->n; i++) {
+		const struct tls_cert *c = &ch->certs[i];
+
+		if ((s = stmt(st, S_CERT_PUT)) == NULL)
+			goto out;
+		bind_text(s, 1, c->sha256);
+		bind_text(s, 2, c->subject);
+		bind_text(s, 3, c->issuer);
+		bind_nz(s, 4, c->not_before);
+		bind_nz(s, 5, c->not_after);
+		sqlite3_bind_blob(s, 6, c->der, (int)c->derlen, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_ROW) {
+			fail(st, "store a certificate");
+			sqlite3_reset(s);
+			goto out;
+		}
+		n = xasprintf("%s%s%lld", ids, i ? "," : "",
+		    (long long)sqlite3_column_int64(s, 0));
+		sqlite3_reset(s);
+		free(ids);
+		ids = n;
+	}
+	if ((s = stmt(st, S_CHAIN_PUT)) == NULL)
+		goto out;
+	bind_text(s, 1, ids);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	else
+		fail(st, "store a certificate chain");
+	sqlite3_reset(s);
+out:
+	free(ids);
+	return id;
+}
+
 int
 store_put_check(struct store *st, const struct check_result *r,
     const char *observed, const char *why, const char *text_hash,
@@ -751,7 +813,10 @@ store_put_check(struct store *st, const struct check_result *r,
 {
 	sqlite3_stmt	*s;
 	const char	*cls = check_class_names[r->cls];
+	int64_t		 chain = 0;
 
+	if (r->tls && (chain = chain_id(st, r->tls)) == 0)
+		return -1;
 	if ((s = stmt(st, S_PUT_CHECK)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, r->source_id);
@@ -780,19 +845,11 @@ store_put_check(struct store *st, const struct check_result *r,
 	bind_text(s, 23, observed);
 	bind_text(s, 24, why && *why ? why : NULL);
 	bind_text(s, 25, text_hash && *text_hash ? text_hash : NULL);
+	bind_nz(s, 26, chain);
 	if (step_done(st, s, "store check") == -1)
 		return -1;
 	*check_id = sqlite3_last_insert_rowid(st->db);
 	return 0;
-}
-
-static void
-bind_nz(sqlite3_stmt *s, int i, int64_t v)
-{
-	if (v != 0)
-		sqlite3_bind_int64(s, i, v);
-	else
-		sqlite3_bind_null(s, i);
 }
 
 static void
@@ -1812,8 +1869,13 @@ store_put_capture(struct store *st, const struct capture_row *c)
 	sqlite3_bind_int64(s, 7, c->length);
 	bind_text(s, 8, c->record_id);
 	bind_text(s, 9, c->req_file);
-	sqlite3_bind_int64(s, 10, c->req_offset);
-	sqlite3_bind_int64(s, 11, c->req_length);
+	if (c->req_file) {
+		sqlite3_bind_int64(s, 10, c->req_offset);
+		sqlite3_bind_int64(s, 11, c->req_length);
+	} else {
+		sqlite3_bind_null(s, 10);
+		sqlite3_bind_null(s, 11);
+	}
 	bind_text(s, 12, c->payload_digest);
 	bind_text(s, 13, c->uri);
 	return step_done(st, s, "store a capture");

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 struct text_doc;
+struct tls_chain;
 
 /*
  * The outcome class of one check.  The names are stored in checks.class and
@@ -62,6 +63,7 @@ struct check_result {
 	long		 first_status;	/* of the first response; 0: none */
 	struct text_doc	*doc;		/* the body's text; NULL: none */
 	struct capture	*cap;		/* for the WARC file; NULL: none */
+	struct tls_chain *tls;		/* certificates; NULL: none */
 };
 
 #endif

@@ -110,6 +110,34 @@ assert_eq "valid certificate: final_url" "$GOOD" "$(latest final_url "$GOODR")"
 assert_eq "valid certificate: sha256 of the body" \
 	"$(curl -s --max-time 5 "$GOOD" | sha256sum | cut -d' ' -f1)" "$(latest sha256 "$GOOD")"
 
+# TLS evidence: the chain the server presented is stored with the check,
+# each certificate once, with what openssl itself reads from the file
+der_sha() { openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1; }
+leaf() { q "SELECT c.$1 FROM checks k JOIN tls_chains t ON t.id = k.tls_chain
+	JOIN certs c ON c.id = CAST(t.certs AS INTEGER) WHERE k.id =
+	(SELECT max(id) FROM checks WHERE source_id = (SELECT id FROM sources WHERE url = $(sql_str "$2")))"; }
+assert_eq "TLS evidence: the leaf's SHA-256 fingerprint" "$(der_sha "$K/good.crt")" "$(leaf sha256 "$GOOD")"
+assert_eq "TLS evidence: subject" "CN=127.0.0.1" "$(leaf subject "$GOOD")"
+assert_eq "TLS evidence: issuer" "CN=rotwatch test CA" "$(leaf issuer "$GOOD")"
+assert_eq "TLS evidence: not after" "$(date -u -d "$(openssl x509 -in "$K/good.crt" -noout -enddate | cut -d= -f2)" +%s)000" \
+	"$(leaf not_after "$GOOD")"
+assert_eq "TLS evidence: the DER itself" "$(der_sha "$K/good.crt")" \
+	"$(q "SELECT hex(der) FROM certs WHERE sha256 = '$(der_sha "$K/good.crt")'" | xxd -r -p | sha256sum | cut -d' ' -f1)"
+assert_eq "TLS evidence: the redirect's check has the same chain" "$(leaf sha256 "$GOOD")" "$(leaf sha256 "$GOODR")"
+assert_eq "TLS evidence: each certificate stored once" 1 \
+	"$(q "SELECT count(*) FROM certs WHERE sha256 = '$(der_sha "$K/good.crt")'")"
+# a connection curl reuses gives no chain of its own: the check keeps the
+# chain its host presented last (six checks of one host, one at a time)
+printf '\n[check]\nper_host = 1\n' >>"$CONF"
+for i in 1 2 3 4 5 6; do rw add "$GOOD?n=$i" >/dev/null 2>&1; done
+timeout -k 2 30 "${RW[@]}" -c "$CONF" daemon --once >"$T/once2.log" 2>&1
+assert_eq "TLS evidence: every check of a reused connection has the chain" "6|6" \
+	"$(q "SELECT count(*), sum(t.certs = (SELECT certs FROM tls_chains t2 JOIN checks k2 ON k2.tls_chain = t2.id
+	      WHERE k2.source_id = (SELECT id FROM sources WHERE url = $(sql_str "$GOOD")) LIMIT 1))
+	      FROM checks k JOIN sources s ON s.id = k.source_id LEFT JOIN tls_chains t ON t.id = k.tls_chain
+	      WHERE s.url LIKE '%?n=%'")"
+assert_eq "TLS evidence: no chain for a plain-TCP server" 1 "$(latest_is_null tls_chain "$PLAIN")"
+
 for v in WRONG EXPIRED SELF PLAIN; do
 	url=${!v}
 	assert_eq "$v: class" tls_error "$(latest class "$url")"

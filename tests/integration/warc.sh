@@ -60,6 +60,9 @@ for kind, f, off, ln, rid, rf, ro, rl, pd, uri in rows:
     else:
         if payload != b"": bad.append("a revisit with a payload")
         if "WARC-Refers-To" not in h: bad.append("revisit refers to nothing")
+        # a revisit is written alone: no request record, nothing concurrent
+        if rf is not None or "WARC-Concurrent-To" in h: bad.append("revisit with a request")
+        continue
     rfirst, rh, rblock = parse(member(rf, ro, rl))
     if rh["WARC-Type"] != "request" or not rblock.startswith(b"GET "):
         bad.append("request record")

@@ -70,7 +70,7 @@ TEST(schema_pragmas_and_reopen)
 	store_close(st);
 	T_ASSERT((st = open_db()) != NULL);	/* migrations run once */
 	store_close(st);
-	T_EQ_INT(scalar("PRAGMA user_version"), 5);
+	T_EQ_INT(scalar("PRAGMA user_version"), 6);
 	T_EQ_INT(scalar("PRAGMA application_id"), 0x726f7477);
 	T_EQ_INT(scalar("SELECT count(*) FROM pragma_journal_mode WHERE "
 	    "journal_mode = 'wal'"), 1);
@@ -282,7 +282,7 @@ TEST(migrates_a_version_2_database)
 	sqlite3_close(h);
 	T_ASSERT((st = open_db()) != NULL);
 	store_close(st);
-	T_EQ_INT(scalar("PRAGMA user_version"), 5);
+	T_EQ_INT(scalar("PRAGMA user_version"), 6);
 	T_EQ_INT(scalar("SELECT count(*) FROM sources WHERE (id, state) IN "
 	    "(VALUES (1, 'alive'), (2, 'suspect'), (3, 'new'))"), 3);
 	T_EQ_INT(scalar("SELECT fails FROM sources WHERE id = 2"), 3);
@@ -291,6 +291,42 @@ TEST(migrates_a_version_2_database)
 	    "from_state = 'alive' AND to_state = 'suspect' AND check_id = 7 "
 	    "AND proof = '[7]'"), 1);
 	T_EQ_INT(scalar("SELECT count(*) FROM checks WHERE id = 7"), 1);
+	cleanup();
+}
+
+/* Migration 6 rebuilds captures: every row of version 5 is kept. */
+TEST(migrates_version_5_captures)
+{
+	sqlite3		*h;
+	const char	*m6 = strstr(schema_sql, "\n-- migration 6");
+	char		*v5, *err = NULL;
+	struct store	*st;
+
+	fresh();
+	T_ASSERT(m6 != NULL);
+	v5 = strndup(schema_sql, (size_t)(m6 - schema_sql));
+	T_ASSERT(sqlite3_open(db, &h) == SQLITE_OK);
+	T_ASSERT(sqlite3_exec(h, v5, NULL, NULL, &err) == SQLITE_OK);
+	free(v5);
+	T_ASSERT(sqlite3_exec(h, "PRAGMA application_id = 1919906935; "
+	    "PRAGMA user_version = 5; "
+	    "INSERT INTO sources (id, url, host, added_at, next_due) VALUES "
+	    "(1, 'http://a/', 'a', 1, 5); "
+	    "INSERT INTO checks (id, source_id, started_at, duration_ms, "
+	    "class, curl_code) VALUES (7, 1, 100, 1, 'ok', 0); "
+	    "INSERT INTO captures VALUES (7, 1, 100, 'response', 'f.warc.gz', "
+	    "10, 20, '<urn:uuid:x>', 'f.warc.gz', 0, 10, 'sha256:AB', "
+	    "'http://a/');", NULL, NULL, &err) == SQLITE_OK);
+	sqlite3_close(h);
+	T_ASSERT((st = open_db()) != NULL);
+	store_close(st);
+	T_EQ_INT(scalar("PRAGMA user_version"), 6);
+	T_EQ_INT(scalar("SELECT count(*) FROM captures WHERE check_id = 7 AND "
+	    "file = 'f.warc.gz' AND offset = 10 AND length = 20 AND req_length "
+	    "= 10 AND payload_digest = 'sha256:AB'"), 1);
+	T_EQ_INT(scalar("SELECT count(*) FROM sqlite_master WHERE name IN "
+	    "('captures_payload', 'captures_source', 'stamps', 'certs', "
+	    "'tls_chains')"), 5);
 	cleanup();
 }
 
@@ -326,6 +362,7 @@ main(void)
 	RUN(add_dedup_and_due_cursor);
 	RUN(checks_judgements_and_events);
 	RUN(migrates_a_version_2_database);
+	RUN(migrates_version_5_captures);
 	RUN(writer_waits_for_another_connections_lock);
 	return t_done();
 }
