@@ -14,6 +14,7 @@
 #include "check.h"
 #include "cli.h"
 #include "daemon.h"
+#include "evidence.h"
 #include "extract.h"
 #include "jsonx.h"
 #include "log.h"
@@ -31,9 +32,7 @@
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV };
 
-static int	usage_of(const char *, const char *);
-
-static int
+int
 usage_of(const char *cmd, const char *msg)
 {
 	const struct cli_cmd *c = cli_find(cmd);
@@ -46,7 +45,7 @@ usage_of(const char *cmd, const char *msg)
 	return EXIT_USAGE;
 }
 
-static void
+void
 help_of(const char *cmd)
 {
 	const struct cli_cmd *c = cli_find(cmd);
@@ -58,7 +57,7 @@ help_of(const char *cmd)
  * getopt_long with the command's name in messages.  Returns the option,
  * -1 at the end, or '?' after printing what was wrong.
  */
-static int
+int
 opt_next(int argc, char **argv, const char *shortopts,
     const struct option *longopts)
 {
@@ -103,7 +102,7 @@ parse_format(const char *cmd, const char *s, enum fmt *f, int csv_ok)
 	return 0;
 }
 
-static struct store *
+struct store *
 open_store(const struct config *cfg)
 {
 	char		 err[1024];
@@ -789,7 +788,7 @@ cmd_daemon(const struct config *cfg, int argc, char **argv)
 
 /* ---- archive and snapshots -------------------------------------------- */
 
-static int64_t
+int64_t
 find_by_arg(struct store *st, const char *cmd, const char *arg)
 {
 	char		*canon = NULL;
@@ -1403,6 +1402,29 @@ const struct cli_cmd cli_cmds[] = {
 	    "                 outside assets, a timeline of checks per source)\n"
 	    "  --tag T        only sources with this tag\n"
 	    "  -o FILE        write FILE (replaced whole, never half-written)\n", 1 },
+	{ "export", cmd_export, "export URL|ID [--at TIME] -o FILE",
+	    "Writes an evidence bundle of a source's latest WARC capture (at\n"
+	    "or before TIME: 2026-11-01, 2026-11-01T10:30Z or an age such as\n"
+	    "7d): one WARC file holding the capture's records as stored, the\n"
+	    "content kept earlier if the capture is a revisit, the trusted\n"
+	    "timestamp of that content, and a JSON manifest of every\n"
+	    "observation of the source (checks, classes, statuses, hashes,\n"
+	    "certificates, events, snapshots).  Check it with verify.\n\n"
+	    "  --at TIME      the capture at or before TIME (default: now)\n"
+	    "  -o FILE        write FILE (replaced whole, never half-written)\n",
+	    1 },
+	{ "verify", cmd_verify, "verify FILE...|--all [--ca FILE]",
+	    "Recomputes every block and payload digest of WARC files and\n"
+	    "checks every trusted timestamp, naming each record that fails\n"
+	    "(file, offset, id, type, URL, date).  --all reads every file of\n"
+	    "the WARC folder and also checks that each capture the database\n"
+	    "lists is where it says, with the digest of its check.  Exits 1 if\n"
+	    "anything fails.\n\n"
+	    "  --all          the WARC folder and the database\n"
+	    "  --ca FILE      the time-stamping authority's root certificate\n"
+	    "                 (default [warc] tsa_ca; without it a token's\n"
+	    "                 signature is checked, not who made it)\n",
+	    CMD_NOCONF },
 	{ "config-check", cmd_config_check, "config-check",
 	    "Prints the effective configuration, or every error in it with\n"
 	    "FILE:LINE, and exits 78.\n", 0 },

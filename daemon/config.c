@@ -143,6 +143,12 @@ static const struct opt opts[] = {
 	{ "warc", "max_file", OPT_SIZE, O(warc_max_file), "1GiB",
 	    INT64_C(1) << 20, INT64_C(1) << 40,
 	    "a WARC file is closed and the next begun at this size" },
+	{ "warc", "tsa", OPT_STRING, O(warc_tsa), "", 0, 0,
+	    "URL of an RFC 3161 time-stamping authority that stamps each new "
+	    "content's SHA-256 (empty: none)" },
+	{ "warc", "tsa_ca", OPT_PATH, O(warc_tsa_ca), "", 0, 0,
+	    "PEM file of the authority's root, for verify (empty: the "
+	    "signature is checked, not who made it)" },
 };
 #define NOPTS	(sizeof(opts) / sizeof(opts[0]))
 
@@ -393,7 +399,8 @@ opt_set(struct config *cf, const struct opt *o, const char *text,
 		if (*text == ';' || *text == '#')
 			return "a value may not begin with ; or # (they begin "
 			    "comments)";
-		if (strcmp(o->name, "endpoint") == 0 && strncmp(text,
+		if ((strcmp(o->name, "endpoint") == 0 || (strcmp(o->name,
+		    "tsa") == 0 && *text != '\0')) && strncmp(text,
 		    "https://", 8) != 0 && strncmp(text, "http://", 7) != 0)
 			return "expected an http(s) URL";
 		for (const char *q = text; *q; q++)
@@ -1342,4 +1349,16 @@ config_dump(const struct config *cf, FILE *f)
 			fprintf(f, "archive_every = %s\n", buf);
 		}
 	}
+}
+
+char *
+config_warc_dir(const struct config *cf)
+{
+	const char	*db = cf->database ? cf->database : "";
+	const char	*slash = strrchr(db, '/');
+
+	if (cf->warc_dir)
+		return xstrdup(cf->warc_dir);
+	return slash ? xasprintf("%.*s/warc", (int)(slash - db), db) :
+	    xstrdup("warc");
 }

@@ -122,6 +122,8 @@ struct config {
 	enum warc_capture warc_capture;
 	char		*warc_dir;		/* NULL: warc/ beside the db */
 	int64_t		 warc_max_file;
+	char		*warc_tsa;		/* "": no timestamps */
+	char		*warc_tsa_ca;		/* NULL: none */
 	/* [channel NAME] */
 	struct channel	*channels;
 	size_t		 nchannels;
@@ -167,5 +169,8 @@ const char *config_parse_listen(const char *, char *addr, size_t addrlen,
 	    int *port);
 /* Formats a duration in the largest exact unit ("6h", "1500ms"). */
 void	config_format_duration_ms(int64_t, char *, size_t);
+
+/* The WARC folder: [warc] dir, or warc/ beside the database. */
+char	*config_warc_dir(const struct config *);
 
 #endif

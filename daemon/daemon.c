@@ -22,6 +22,7 @@
 
 #include "archive.h"
 #include "capture.h"
+#include "stamper.h"
 #include "check.h"
 #include "classify.h"
 #include "daemon.h"
@@ -70,6 +71,8 @@ struct daemon {
 	struct signs		*signs;
 	struct text_rules	*rules;
 	struct warc		*warc;		/* NULL: no local capture */
+	struct stamper		*sm;		/* NULL: no timestamps */
+	int			 stamps_queued;
 	int			 warc_written;	/* records since the last sync */
 	int64_t			 warc_fail_at;	/* last logged failure */
 	int			 offline;	/* the monitor's network */
@@ -300,7 +303,7 @@ keep(struct daemon *d, const struct judged *p, int64_t check_id)
 	free(uri);
 	free(rid);
 	d->warc_written++;
-	return store_put_capture(d->st, &(struct capture_row){
+	if (store_put_capture(d->st, &(struct capture_row){
 	    .check_id = check_id, .source_id = r->source_id,
 	    .at = r->started_at, .kind = seen ? "revisit" : "response",
 	    .file = out.response.file, .offset = out.response.offset,
@@ -309,7 +312,16 @@ keep(struct daemon *d, const struct judged *p, int64_t check_id)
 	    .req_offset = out.request.offset,
 	    .req_length = out.request.length,
 	    .payload_digest = out.payload_digest,
-	    .uri = r->final_url ? r->final_url : p->url });
+	    .uri = r->final_url ? r->final_url : p->url }) == -1)
+		return -1;
+	/* New content gets its trusted timestamp, asked for after commit. */
+	if (!seen && d->cfg->warc_tsa && *d->cfg->warc_tsa) {
+		if (store_stamp_add(d->st, check_id, r->sha256, wall_ms()) ==
+		    -1)
+			return -1;
+		d->stamps_queued++;
+	}
+	return 0;
 }
 
 /* Commits every waiting result in one transaction. */
@@ -367,6 +379,9 @@ flush(struct daemon *d)
 		goto bad;
 	if (queued > 0)
 		archiver_kick(d->ar);
+	if (d->stamps_queued > 0 && d->sm)
+		stamper_kick(d->sm);
+	d->stamps_queued = 0;
 	if (judge_alerts_queued(d->jg) > 0 && d->nt)
 		notifier_kick(d->nt);
 	for (i = 0; i < d->npend; i++) {
@@ -700,6 +715,8 @@ shutdown_now(struct daemon *d)
 		archiver_stop(d->ar);
 	if (d->nt)
 		notifier_stop(d->nt);
+	if (d->sm)
+		stamper_stop(d->sm);
 	if (flush(d) == -1) {
 		log_error("stopping with %zu results not stored", d->npend);
 		d->failed = 1;
@@ -855,6 +872,10 @@ reload(struct daemon *d)
 			notifier_reload(d->nt, nc);
 		else if (nc->nchannels > 0)
 			d->nt = notifier_new(&d->loop, d->http, d->st, nc);
+		if (d->sm)
+			stamper_reload(d->sm, nc);
+		else if (d->warc && nc->warc_tsa && *nc->warc_tsa)
+			d->sm = stamper_new(&d->loop, d->http, d->st, nc);
 	}
 	d->reloaded[0] = '\0';
 	log_info("reload: configuration applied");
@@ -953,14 +974,8 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	    cfg->host_delay_ms, start_job, &d);
 	d.jg = judge_new(&d.loop, d.ck, cfg, st, d.signs, d.rules);
 	if (cfg->warc_capture != WARC_OFF) {
-		const char	*db = cfg->database ? cfg->database : "";
-		const char	*slash = strrchr(db, '/');
-		char		 err[512], *dir;
+		char		 err[512], *dir = config_warc_dir(cfg);
 
-		/* Default: warc/ beside the database. */
-		dir = cfg->warc_dir ? xstrdup(cfg->warc_dir) : slash ?
-		    xasprintf("%.*s/warc", (int)(slash - db), db) :
-		    xstrdup("warc");
 		if ((d.warc = warc_open(dir, "rotwatch", cfg->warc_max_file,
 		    "rotwatch/" ROTWATCH_VERSION, err, sizeof(err))) == NULL)
 			log_error("%s: checks go on without local WARC "
@@ -997,6 +1012,8 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 		secrets_free(archive_keys);
 	if (mode == DAEMON_FOREVER && cfg->nchannels > 0)
 		d.nt = notifier_new(&d.loop, d.http, st, cfg);
+	if (mode == DAEMON_FOREVER && d.warc && cfg->warc_tsa && *cfg->warc_tsa)
+		d.sm = stamper_new(&d.loop, d.http, st, cfg);
 	if (mode == DAEMON_FOREVER) {
 		d.mx = metrics_new(&d.loop, cfg, st);
 		sdn_init();
@@ -1023,6 +1040,8 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 		archiver_free(d.ar);
 	if (d.nt)
 		notifier_free(d.nt);
+	if (d.sm)
+		stamper_free(d.sm);
 	http_free(d.http);
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	if ((rc = uv_loop_close(&d.loop)) != 0)

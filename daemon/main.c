@@ -1,10 +1,12 @@
 /*
  * main.c: process setup.  Global options, the config, then a subcommand.
  */
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -43,7 +45,7 @@ main(int argc, char **argv)
 	const char		*path = NULL;
 	const struct cli_cmd	*cmd;
 	struct config		*cfg;
-	int			 i = 1, rc, want_help;
+	int			 i = 1, rc, want_help, defaults = 0;
 
 	/* IDN conversion in libcurl needs a UTF-8 character type. */
 	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
@@ -84,15 +86,20 @@ main(int argc, char **argv)
 	    strcmp(argv[i + 1], "-h") == 0);
 	if (path == NULL)
 		path = getenv("ROTWATCH_CONFIG");
-	if (path == NULL || *path == '\0')
+	if (path == NULL || *path == '\0') {
 		path = DEFAULT_CONFIG;
-	if (want_help)
+		/* verify FILE checks a bundle on any machine. */
+		if ((cmd->flags & CMD_NOCONF) && access(path, F_OK) == -1 &&
+		    errno == ENOENT)
+			defaults = 1;
+	}
+	if (want_help || defaults)
 		cfg = config_defaults();
 	else if ((cfg = config_load(path, stderr)) == NULL) {
 		fprintf(stderr, "rotwatch: %s: configuration refused\n", path);
 		return EX_CONFIG_ERR;
 	}
-	if (!want_help) {
+	if (!want_help && !defaults) {
 		/* The signature file and the text rules are part of it. */
 		struct signs		*sg;
 		struct text_rules	*tr;

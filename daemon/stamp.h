@@ -18,7 +18,13 @@
  * ESS signingCertificate(V2) attribute names that very certificate (so the
  * certificate cannot be swapped); the certificate has the critical
  * extendedKeyUsage timeStamping (and no other) that RFC 3161 requires; it
- * was within its validity period at the token's genTime.  It is NOT
+ * was within its validity period at the token's genTime; the unsigned
+ * fields of the SignedData are as RFC 5652 and RFC 3161 have them
+ * (SignedData version 3, SignerInfo version 1, digest algorithms without
+ * parameters, a signature algorithm that fits the key and the digest), so
+ * that a single changed byte anywhere in the token is refused, except in
+ * a certificate the TSA added beside its own, which only the chain check
+ * of a CA file looks at, and only if the chain uses it.  It is NOT
  * checked that anyone trusts that certificate: anybody can make a key and
  * a certificate and sign a token with any time.  That is integrity, not
  * trust.
@@ -92,11 +98,12 @@ void	stamp_token_free(struct stamp_token *);
 
 /*
  * Checks a stored token against the SHA-256 digest md: it parses as
- * exactly one signed TimeStampToken; its TSTInfo is version 1 with the
- * messageImprint SHA-256 of md; the signature verifies; with ca_file (a PEM
- * file of one or more trusted certificates; NULL: none), the signer chains
- * to one of them with the timestamping purpose, at genTime.  Returns 0 and
- * sets *gen_ms (may be NULL) to genTime, or -1 with the reason in err.
+ * exactly one signed TimeStampToken (no byte after it); its TSTInfo is
+ * version 1 with the messageImprint SHA-256 of md; the signature verifies;
+ * with ca_file (a PEM file of one or more trusted certificates; NULL:
+ * none), the signer chains to one of them with the timestamping purpose,
+ * at genTime.  Returns 0 and sets *gen_ms (may be NULL) to genTime, or -1
+ * with the reason in err.
  */
 int	stamp_verify(const unsigned char *token, size_t len,
 	    const unsigned char md[32], const char *ca_file, int64_t *gen_ms,

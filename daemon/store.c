@@ -31,7 +31,9 @@ enum stmt_id {
 	S_AL_NEXT, S_REPORT, S_ALL_NOTES, S_AL_RECENT, S_AL_TAGS, S_AL_UPTO,
 	S_AL_OLDEST, S_TIMELINE,
 	S_MX_SOURCES, S_MX_ARCHIVE, S_MX_ALERTS, S_PING,
-	S_CAP_PUT, S_CAP_FIND, S_CERT_PUT, S_CHAIN_PUT,
+	S_CAP_PUT, S_CAP_FIND, S_CERT_PUT, S_CHAIN_PUT, S_CAP_EACH,
+	S_MANIFEST, S_STAMP_GET, S_STAMP_ADD, S_STAMP_DUE, S_STAMP_DONE,
+	S_STAMP_RETRY, S_STAMP_NEXT, S_STAMP_COUNT, S_STAMP_LEASE,
 	S_COUNT
 };
 
@@ -85,6 +87,75 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "tls_chain) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
 	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
 	    "?25, ?26)",
+	[S_CAP_EACH] = "SELECT c.check_id, c.source_id, c.at, c.kind, c.file, "
+	    "c.offset, c.length, c.record_id, c.req_file, c.req_offset, "
+	    "c.req_length, c.payload_digest, c.uri, k.sha256 FROM captures c "
+	    "JOIN checks k ON k.id = c.check_id WHERE (?1 = 0 OR c.source_id "
+	    "= ?1) AND c.at <= ?2 ORDER BY c.file, c.offset",
+	[S_STAMP_ADD] = "INSERT OR IGNORE INTO stamps (check_id, digest, "
+	    "next_at) VALUES (?1, ?2, ?3)",
+	[S_STAMP_DUE] = "SELECT check_id, digest, attempts FROM stamps WHERE "
+	    "state = 'pending' AND next_at <= ?1 ORDER BY next_at, check_id "
+	    "LIMIT ?2",
+	[S_STAMP_DONE] = "UPDATE stamps SET state = 'done', attempts = "
+	    "attempts + 1, tsa = ?2, gen_time = ?3, token = ?4, error = NULL "
+	    "WHERE check_id = ?1",
+	[S_STAMP_RETRY] = "UPDATE stamps SET attempts = attempts + 1, next_at "
+	    "= ?2, error = ?3 WHERE check_id = ?1",
+	[S_STAMP_LEASE] = "UPDATE stamps SET next_at = ?2 WHERE check_id = ?1",
+	[S_STAMP_NEXT] = "SELECT min(next_at) FROM stamps WHERE state = "
+	    "'pending'",
+	[S_STAMP_COUNT] = "SELECT count(*) FROM stamps WHERE state = ?1",
+	[S_STAMP_GET] = "SELECT digest, tsa, gen_time, token FROM stamps "
+	    "WHERE check_id = ?1 AND state = 'done'",
+	/*
+	 * Everything known of one source, as JSON: what "export" puts in a
+	 * bundle.  Times are ms since the epoch and, for people, RFC 3339.
+	 */
+	[S_MANIFEST] = "WITH t(ms) AS (SELECT 0) SELECT json_object("
+	    "'format', 'rotwatch evidence manifest 1', "
+	    "'source', (SELECT json_object('id', s.id, 'url', s.url, "
+	    "'added_at_ms', s.added_at, 'state', s.state, 'state_since_ms', "
+	    "s.state_since, 'reason', s.reason, 'moved_to', s.moved_to, 'note', "
+	    "s.note, 'tags', (SELECT json_group_array(tag) FROM source_tags "
+	    "WHERE source_id = s.id), 'citations', (SELECT json_group_array("
+	    "json_object('note', note, 'citation', citation)) FROM source_notes "
+	    "WHERE source_id = s.id)) FROM sources s WHERE s.id = ?1), "
+	    "'checks', (SELECT json_group_array(json(j)) FROM (SELECT "
+	    "json_object('id', k.id, 'at_ms', k.started_at, 'at', strftime("
+	    "'%Y-%m-%dT%H:%M:%SZ', k.started_at / 1000, 'unixepoch'), "
+	    "'duration_ms', k.duration_ms, 'class', k.class, 'observed', "
+	    "k.observed, 'why', k.why, 'curl_code', k.curl_code, 'error', "
+	    "k.error, 'http_status', k.http_status, 'final_url', k.final_url, "
+	    "'redirects', k.redirects, 'hops', json(k.hops), 'ip', k.ip, "
+	    "'content_type', k.content_type, 'body_bytes', k.body_bytes, "
+	    "'sha256', k.sha256, 'text_version', k.text_hash, 'etag', k.etag, "
+	    "'last_modified', k.last_modified, 'tls_chain', (SELECT json('[' || "
+	    "group_concat(c.sha256 ) || ']') FROM json_each('[' || t.certs || "
+	    "']') e JOIN certs c ON c.id = e.value), 'warc', (SELECT "
+	    "json_object('kind', w.kind, 'record_id', w.record_id, 'file', "
+	    "w.file, 'offset', w.offset, 'length', w.length, 'payload_digest', "
+	    "w.payload_digest) FROM captures w WHERE w.check_id = k.id), "
+	    "'timestamp', (SELECT json_object('tsa', m.tsa, 'gen_time_ms', "
+	    "m.gen_time, 'digest', m.digest) FROM stamps m WHERE m.check_id = "
+	    "k.id AND m.state = 'done')) AS j FROM checks k LEFT JOIN tls_chains "
+	    "t ON t.id = k.tls_chain WHERE k.source_id = ?1 ORDER BY k.id)), "
+	    "'certificates', (SELECT json_group_array(json_object('sha256', "
+	    "c.sha256, 'subject', c.subject, 'issuer', c.issuer, "
+	    "'not_before_ms', c.not_before, 'not_after_ms', c.not_after, "
+	    "'der_hex', hex(c.der))) FROM certs c WHERE c.id IN (SELECT e.value "
+	    "FROM checks k JOIN tls_chains t ON t.id = k.tls_chain, json_each("
+	    "'[' || t.certs || ']') e WHERE k.source_id = ?1)), "
+	    "'events', (SELECT json_group_array(json(j)) FROM (SELECT "
+	    "json_object('id', id, 'at_ms', at, 'type', type, 'from', "
+	    "from_state, 'to', to_state, 'class', class, 'check_id', check_id, "
+	    "'proof', json(proof), 'change', change, 'similarity', similarity, "
+	    "'from_version', from_version, 'to_version', to_version, 'detail', "
+	    "detail) AS j FROM events WHERE source_id = ?1 ORDER BY id)), "
+	    "'snapshots', (SELECT json_group_array(json(j)) FROM (SELECT "
+	    "json_object('url', url, 'timestamp', timestamp, 'origin', origin, "
+	    "'found_at_ms', found_at) AS j FROM snapshots WHERE source_id = ?1 "
+	    "ORDER BY timestamp))) FROM t",
 	[S_CERT_PUT] = "INSERT INTO certs (sha256, subject, issuer, "
 	    "not_before, not_after, der) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 	    "ON CONFLICT (sha256) DO UPDATE SET sha256 = sha256 RETURNING id",
@@ -1902,4 +1973,205 @@ store_find_capture(struct store *st, int64_t source_id, const char *digest,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fail(st, "find a capture");
 	return rc == SQLITE_ROW;
+}
+
+int
+store_captures_each(struct store *st, int64_t source_id, int64_t upto,
+    int (*fn)(void *, const struct capture_row *, const char *sha256),
+    void *arg)
+{
+	sqlite3_stmt	*s = stmt(st, S_CAP_EACH);
+	int		 rc, n = 0;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, source_id);
+	sqlite3_bind_int64(s, 2, upto);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct capture_row c = {
+			.check_id = sqlite3_column_int64(s, 0),
+			.source_id = sqlite3_column_int64(s, 1),
+			.at = sqlite3_column_int64(s, 2),
+			.kind = (const char *)sqlite3_column_text(s, 3),
+			.file = (const char *)sqlite3_column_text(s, 4),
+			.offset = sqlite3_column_int64(s, 5),
+			.length = sqlite3_column_int64(s, 6),
+			.record_id = (const char *)sqlite3_column_text(s, 7),
+			.req_file = (const char *)sqlite3_column_text(s, 8),
+			.req_offset = sqlite3_column_int64(s, 9),
+			.req_length = sqlite3_column_int64(s, 10),
+			.payload_digest = (const char *)sqlite3_column_text(s,
+			    11),
+			.uri = (const char *)sqlite3_column_text(s, 12),
+		};
+
+		n++;
+		if (fn(arg, &c, (const char *)sqlite3_column_text(s, 13)) !=
+		    0)
+			break;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "read the captures");
+	return n;
+}
+
+char *
+store_manifest(struct store *st, int64_t source_id)
+{
+	sqlite3_stmt	*s = stmt(st, S_MANIFEST);
+	char		*j = NULL;
+
+	if (s == NULL)
+		return NULL;
+	sqlite3_bind_int64(s, 1, source_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		j = xstrdup((const char *)sqlite3_column_text(s, 0));
+	else
+		fail(st, "build the manifest");
+	sqlite3_reset(s);
+	return j;
+}
+
+int
+store_stamp_get(struct store *st, int64_t check_id, struct stamp_row *r)
+{
+	sqlite3_stmt	*s = stmt(st, S_STAMP_GET);
+	int		 rc;
+
+	memset(r, 0, sizeof(*r));
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, check_id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r->digest = xstrdup((const char *)sqlite3_column_text(s, 0));
+		r->tsa = sqlite3_column_text(s, 1) ? xstrdup((const char *)
+		    sqlite3_column_text(s, 1)) : NULL;
+		r->gen_time = sqlite3_column_int64(s, 2);
+		r->len = (size_t)sqlite3_column_bytes(s, 3);
+		r->token = xmalloc(r->len + 1);
+		memcpy(r->token, sqlite3_column_blob(s, 3), r->len);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "read a timestamp");
+	return rc == SQLITE_ROW;
+}
+
+void
+store_stamp_row_clear(struct stamp_row *r)
+{
+	free(r->digest);
+	free(r->tsa);
+	free(r->token);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+store_stamp_add(struct store *st, int64_t check_id, const char *digest,
+    int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_STAMP_ADD);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, check_id);
+	bind_text(s, 2, digest);
+	sqlite3_bind_int64(s, 3, now);
+	return step_done(st, s, "queue a timestamp");
+}
+
+int
+store_stamps_due(struct store *st, int64_t now, int limit,
+    int (*fn)(void *, int64_t check_id, const char *digest, int attempts),
+    void *arg)
+{
+	sqlite3_stmt	*s = stmt(st, S_STAMP_DUE);
+	int		 rc, n = 0;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		n++;
+		if (fn(arg, sqlite3_column_int64(s, 0), (const char *)
+		    sqlite3_column_text(s, 1), sqlite3_column_int(s, 2)) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "read the timestamps due");
+	return n;
+}
+
+int
+store_stamp_done(struct store *st, int64_t check_id, const char *tsa,
+    int64_t gen_ms, const unsigned char *token, size_t len)
+{
+	sqlite3_stmt *s = stmt(st, S_STAMP_DONE);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, check_id);
+	bind_text(s, 2, tsa);
+	sqlite3_bind_int64(s, 3, gen_ms);
+	sqlite3_bind_blob(s, 4, token, (int)len, SQLITE_STATIC);
+	return step_done(st, s, "store a timestamp");
+}
+
+int
+store_stamp_retry(struct store *st, int64_t check_id, int64_t next_at,
+    const char *error)
+{
+	sqlite3_stmt *s = stmt(st, S_STAMP_RETRY);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, check_id);
+	sqlite3_bind_int64(s, 2, next_at);
+	bind_text(s, 3, error);
+	return step_done(st, s, "reschedule a timestamp");
+}
+
+int64_t
+store_stamps_next_at(struct store *st)
+{
+	sqlite3_stmt	*s = stmt(st, S_STAMP_NEXT);
+	int64_t		 v = -1;
+
+	if (s == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) !=
+	    SQLITE_NULL)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
+int64_t
+store_stamps_count(struct store *st, const char *state)
+{
+	sqlite3_stmt	*s = stmt(st, S_STAMP_COUNT);
+	int64_t		 v = -1;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, state);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
+int
+store_stamp_lease(struct store *st, int64_t check_id, int64_t until)
+{
+	sqlite3_stmt *s = stmt(st, S_STAMP_LEASE);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, check_id);
+	sqlite3_bind_int64(s, 2, until);
+	return step_done(st, s, "lease a timestamp");
 }

@@ -397,5 +397,44 @@ int	store_put_capture(struct store *, const struct capture_row *);
  */
 int	store_find_capture(struct store *, int64_t source_id,
 	    const char *digest, char **uri, int64_t *at, char **record_id);
+/*
+ * Calls fn with each capture, of one source (0: all) and taken at or
+ * before upto, in file and offset order, with the check's body SHA-256
+ * (hex); fn returns non-zero to stop.  The number of rows, or -1.
+ */
+int	store_captures_each(struct store *, int64_t source_id, int64_t upto,
+	    int (*fn)(void *, const struct capture_row *, const char *sha256),
+	    void *arg);
+/* Every observation of a source as one JSON object (malloc'd), or NULL. */
+char	*store_manifest(struct store *, int64_t source_id);
+
+/* An RFC 3161 token obtained for a check's new content. */
+struct stamp_row {
+	char		*digest;	/* hex SHA-256 stamped */
+	char		*tsa;
+	int64_t		 gen_time;	/* ms */
+	unsigned char	*token;		/* DER TimeStampToken */
+	size_t		 len;
+};
+/* 1 with r filled, 0 if the check has no token, -1 on error. */
+int	store_stamp_get(struct store *, int64_t check_id, struct stamp_row *);
+void	store_stamp_row_clear(struct stamp_row *);
+/* Asks for a timestamp of a capture's content (hex SHA-256): 0 or -1. */
+int	store_stamp_add(struct store *, int64_t check_id, const char *digest,
+	    int64_t now);
+/* Calls fn with up to limit pending stamps due at now; rows or -1. */
+int	store_stamps_due(struct store *, int64_t now, int limit,
+	    int (*fn)(void *, int64_t check_id, const char *digest,
+	    int attempts), void *arg);
+int	store_stamp_done(struct store *, int64_t check_id, const char *tsa,
+	    int64_t gen_ms, const unsigned char *token, size_t len);
+int	store_stamp_retry(struct store *, int64_t check_id, int64_t next_at,
+	    const char *error);
+/* A stamp asked for now is not due again before until (in flight). */
+int	store_stamp_lease(struct store *, int64_t check_id, int64_t until);
+/* When the next pending stamp is due, or -1 if none. */
+int64_t	store_stamps_next_at(struct store *);
+/* Stamps in a state (pending or done), or -1. */
+int64_t	store_stamps_count(struct store *, const char *state);
 
 #endif

@@ -266,6 +266,43 @@ warc_write(struct warc *w, const char *type, int64_t at_ms,
 	return 0;
 }
 
+int
+warc_copy(struct warc *w, const void *member, size_t len, int64_t at_ms,
+    struct warc_loc *loc, char *err, size_t errlen)
+{
+	const unsigned char	*p = member;
+	int64_t			 at;
+	ssize_t			 n;
+
+	if (w->fd == -1 || w->size >= w->max)
+		if (new_file(w, at_ms, err, errlen) == -1)
+			return -1;
+	at = w->size;
+	for (size_t o = 0; o < len; o += (size_t)n)
+		if ((n = write(w->fd, p + o, len - o)) <= 0) {
+			if (n < 0 && errno == EINTR) {
+				n = 0;
+				continue;
+			}
+			snprintf(err, errlen, "WARC file %s/%s: %s", w->dir,
+			    w->name, n < 0 ? strerror(errno) : "short write");
+			if (ftruncate(w->fd, (off_t)at) == -1) {
+				close(w->fd);
+				w->fd = -1;
+				w->size = 0;
+			}
+			return -1;
+		}
+	w->size += (int64_t)len;
+	if (loc) {
+		snprintf(loc->file, sizeof(loc->file), "%s", w->name);
+		loc->offset = at;
+		loc->length = (int64_t)len;
+		loc->id[0] = '\0';
+	}
+	return 0;
+}
+
 /* Closes the current file and starts the next, with its warcinfo. */
 static int
 new_file(struct warc *w, int64_t at_ms, char *err, size_t errlen)
@@ -338,6 +375,12 @@ warc_open(const char *dir, const char *prefix, int64_t max_bytes,
 	w->max = max_bytes > 0 ? max_bytes : INT64_MAX;
 	w->fd = -1;
 	return w;
+}
+
+const char *
+warc_current(const struct warc *w)
+{
+	return w->fd == -1 ? "" : w->name;
 }
 
 int

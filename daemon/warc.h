@@ -58,6 +58,16 @@ int		 warc_write(struct warc *, const char *type, int64_t at_ms,
 		    const struct warc_field *fields, size_t nfields,
 		    const struct warc_part *parts, size_t nparts,
 		    struct warc_loc *loc, char *err, size_t errlen);
+/*
+ * Appends a record read from another WARC file, its gzip member as it is
+ * (len bytes), so that its id and digests stay what they were; the record
+ * keeps the WARC-Warcinfo-ID of its first file.  0 or -1 as warc_write.
+ */
+int		 warc_copy(struct warc *, const void *member, size_t len,
+		    int64_t at_ms, struct warc_loc *loc, char *err,
+		    size_t errlen);
+/* The name of the file being written ("" before the first record). */
+const char	*warc_current(const struct warc *);
 /* Makes every record written so far durable (fdatasync); 0 or -1. */
 int		 warc_sync(struct warc *);
 void		 warc_close(struct warc *);

@@ -19,7 +19,10 @@
 // Output (stdout): without --json the text of each page, one after the
 // other; with --json one JSON object per URL
 //   {"url": ..., "ts": ..., "frame": ..., "text": ...}
-// and a last line {"requests": N, "blocked": N, "blocked_urls": [...]}.
+// and a last line {"requests": N, "blocked": N, "blocked_urls": [...],
+// "served": N, "routed": N} (requests the filter saw, those it aborted,
+// requests the replay server answered, those of them the filter saw: the
+// browser fetches service-worker script updates itself, unseen by it).
 // Only the replay server's own origin may be requested: any other request
 // (another host, or another port on 127.0.0.1, such as the captured site)
 // is aborted and counted as blocked.  Browser and service-worker console
@@ -164,7 +167,6 @@ let browser;
 let requests = 0;
 const routed = [];
 const blocked = [];
-const consoleLines = [];
 
 async function shutdown(code) {
   try {
@@ -237,7 +239,6 @@ await context.route("**/*", (route) => {
 context.on("console", (msg) => {
   const where = msg.worker() ? `worker ${msg.worker().url()}` : msg.page() ? "page" : "?";
   const line = `console.${msg.type()} (${where}): ${msg.text()}`;
-  consoleLines.push(line);
   log(line);
 });
 context.on("serviceworker", (w) => log(`service worker started: ${w.url()}`));
@@ -267,7 +268,6 @@ function archivedFrame(page, url) {
 const results = [];
 for (const { url, ts } of urls) {
   const page = await context.newPage();
-  page.on("pageerror", (e) => log("page error:", e.message));
   const deadline = Date.now() + timeoutSec * 1000;
   const q = new URLSearchParams({ url, ts });
   await page.goto(`${origin}/embed.html?${q}`, {
