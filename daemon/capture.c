@@ -133,17 +133,21 @@ stored_head(const struct capture *c, struct buf *out)
 	buf_add(out, cl, strlen(cl));
 }
 
+static int
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
+	    c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0;
+}
+
 void
 capture_digest(const char *hex, char out[64])
 {
 	unsigned char	md[32];
-	unsigned	v;
 
-	for (int i = 0; i < 32; i++) {
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			v = 0;
-		md[i] = (unsigned char)v;
-	}
+	for (int i = 0; i < 32; i++)
+		md[i] = (unsigned char)(hexval(hex[2 * i]) << 4 |
+		    hexval(hex[2 * i + 1]));
 	warc_digest(md, out);
 }
 

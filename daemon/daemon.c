@@ -73,6 +73,13 @@ struct daemon {
 	struct warc		*warc;		/* NULL: no local capture */
 	struct stamper		*sm;		/* NULL: no timestamps */
 	int			 stamps_queued;
+	uv_mutex_t		 warc_mu;	/* the writer, for the pool */
+	int			 building;	/* captures being written */
+	int			 stop_wait;	/* shutdown waits for them */
+	struct build		*bwait, *blast;	/* captures for the next batch */
+	struct build		*brun;		/* ... and in the one running */
+	int			 bbusy;
+	uv_work_t		 bw;
 	int			 warc_written;	/* records since the last sync */
 	int64_t			 warc_fail_at;	/* last logged failure */
 	int			 offline;	/* the monitor's network */
@@ -258,64 +265,151 @@ health(struct daemon *d, int *decided, int *hosts, int *failing)
 }
 
 /*
- * Writes a check's WARC records as [warc] capture says, and where they
- * went, in the caller's transaction: "changes" keeps a body the source
- * never had before, "all" every body, one seen before as a revisit.  A
- * failure to write is logged, and the check is stored all the same.
+ * A check's WARC records are written off the loop, on libuv's thread pool
+ * (a batch at a time: the writer is one file), so that compressing a page
+ * never holds up the transfers in flight; the result joins the batch to
+ * commit once they are on disk, and keep() links them in the transaction.
+ * "changes" keeps a body the source never had before, "all" every body,
+ * one seen before as a revisit.  A failure to write is logged, and the
+ * check is stored all the same.
  */
-static int
-keep(struct daemon *d, const struct judged *p, int64_t check_id)
+struct build {
+	struct build		*next;
+	struct judged		*j;
+	struct capture_ref	 ref;
+	char			*uri, *rid;
+	int			 seen, rc;
+	struct kept		 kept;
+	char			 err[512];
+};
+
+static void	pend_add(struct daemon *, struct judged *);
+static void	shutdown_now(struct daemon *);
+static void	batch_start(struct daemon *);
+
+/* On a pool thread: the batch's records, in order, into the file. */
+static void
+batch_work(uv_work_t *w)
 {
-	const struct check_result	*r = &p->res;
-	struct capture_out		 out;
-	struct capture_ref		 ref;
-	char				 digest[64], err[512], *uri = NULL;
-	char				*rid = NULL;
-	int64_t				 at = 0;
-	int				 seen;
+	struct daemon	*d = w->data;
+
+	uv_mutex_lock(&d->warc_mu);
+	for (struct build *b = d->brun; b; b = b->next) {
+		const struct check_result *r = &b->j->res;
+
+		b->rc = capture_write(d->warc, r->cap, r->final_url ?
+		    r->final_url : b->j->url, r->ip, r->started_at, r->sha256,
+		    b->seen ? &b->ref : NULL, &b->kept.out, b->err,
+		    sizeof(b->err));
+	}
+	uv_mutex_unlock(&d->warc_mu);
+}
+
+static void
+batch_done(uv_work_t *w, int status)
+{
+	struct daemon	*d = w->data;
+	struct build	*b, *next;
+
+	for (b = d->brun; b; b = next) {
+		next = b->next;
+		d->building--;
+		if (status == 0 && b->rc == 0) {
+			b->kept.revisit = b->seen;
+			b->j->kept = xmalloc(sizeof(*b->j->kept));
+			*b->j->kept = b->kept;
+			d->warc_written++;
+		} else if (d->warc_fail_at == 0 || wall_ms() -
+		    d->warc_fail_at >= 60000) {
+			log_error("WARC: cannot keep the check of %s: %s",
+			    b->j->url, status ? uv_strerror(status) : b->err);
+			d->warc_fail_at = wall_ms();
+		}
+		free(b->uri);
+		free(b->rid);
+		pend_add(d, b->j);
+		free(b);
+	}
+	d->brun = NULL;
+	d->bbusy = 0;
+	if (d->bwait)
+		batch_start(d);
+	else if (d->stop_wait && d->building == 0)
+		shutdown_now(d);
+}
+
+/* The captures waiting go to the pool as one batch. */
+static void
+batch_start(struct daemon *d)
+{
+	d->brun = d->bwait;
+	d->bwait = d->blast = NULL;
+	d->bbusy = 1;
+	d->bw.data = d;
+	if (uv_queue_work(&d->loop, &d->bw, batch_work, batch_done) != 0)
+		batch_done(&d->bw, UV_ENOMEM);
+}
+
+/* 1 if j's records are to be written (it joins the batch later). */
+static int
+capture(struct daemon *d, struct judged *j)
+{
+	const struct check_result	*r = &j->res;
+	struct build			*b;
+	char				 digest[64];
 
 	if (d->warc == NULL || r->cap == NULL || r->sha256[0] == '\0' ||
 	    r->http_status == 304)
 		return 0;
-	capture_digest(r->sha256, digest);
-	if ((seen = store_find_capture(d->st, r->source_id, digest, &uri, &at,
-	    &rid)) == -1)
-		return -1;
-	if (seen && d->cfg->warc_capture == WARC_CHANGES) {
-		free(uri);
-		free(rid);
-		return 0;
-	}
-	ref = (struct capture_ref){ uri, at, rid };
-	if (capture_write(d->warc, r->cap, r->final_url ? r->final_url :
-	    p->url, r->ip, r->started_at, r->sha256, seen ? &ref : NULL,
-	    &out, err, sizeof(err)) == -1) {
-		if (d->warc_fail_at == 0 || wall_ms() - d->warc_fail_at >=
-		    60000) {
-			log_error("WARC: cannot keep the check of %s: %s",
-			    p->url, err);
-			d->warc_fail_at = wall_ms();
+	b = xcalloc(1, sizeof(*b));
+	/* A source never checked before has no capture to refer to. */
+	if (j->prev.observed != OBS_COUNT) {
+		capture_digest(r->sha256, digest);
+		if ((b->seen = store_find_capture(d->st, r->source_id, digest,
+		    &b->uri, &b->ref.at_ms, &b->rid)) == -1 || (b->seen &&
+		    d->cfg->warc_capture == WARC_CHANGES)) {
+			free(b->uri);
+			free(b->rid);
+			free(b);
+			return 0;
 		}
-		free(uri);
-		free(rid);
-		return 0;
 	}
-	free(uri);
-	free(rid);
-	d->warc_written++;
+	b->ref.uri = b->uri;
+	b->ref.record_id = b->rid;
+	b->j = j;
+	if (d->blast)
+		d->blast->next = b;
+	else
+		d->bwait = b;
+	d->blast = b;
+	d->building++;
+	if (!d->bbusy)
+		batch_start(d);
+	return 1;
+}
+
+/* Links a result's WARC records to its check, in the caller's transaction. */
+static int
+keep(struct daemon *d, const struct judged *p, int64_t check_id)
+{
+	const struct check_result	*r = &p->res;
+	const struct kept		*k = p->kept;
+
+	if (k == NULL)
+		return 0;
 	if (store_put_capture(d->st, &(struct capture_row){
 	    .check_id = check_id, .source_id = r->source_id,
-	    .at = r->started_at, .kind = seen ? "revisit" : "response",
-	    .file = out.response.file, .offset = out.response.offset,
-	    .length = out.response.length, .record_id = out.response.id,
-	    .req_file = seen ? NULL : out.request.file,
-	    .req_offset = out.request.offset,
-	    .req_length = out.request.length,
-	    .payload_digest = out.payload_digest,
+	    .at = r->started_at, .kind = k->revisit ? "revisit" : "response",
+	    .file = k->out.response.file, .offset = k->out.response.offset,
+	    .length = k->out.response.length, .record_id = k->out.response.id,
+	    .req_file = k->revisit ? NULL : k->out.request.file,
+	    .req_offset = k->out.request.offset,
+	    .req_length = k->out.request.length,
+	    .payload_digest = k->out.payload_digest,
 	    .uri = r->final_url ? r->final_url : p->url }) == -1)
 		return -1;
 	/* New content gets its trusted timestamp, asked for after commit. */
-	if (!seen && d->cfg->warc_tsa && *d->cfg->warc_tsa) {
+	if (!k->revisit && d->cfg->warc_tsa && *d->cfg->warc_tsa) {
 		if (store_stamp_add(d->st, check_id, r->sha256, wall_ms()) ==
 		    -1)
 			return -1;
@@ -370,9 +464,11 @@ flush(struct daemon *d)
 	}
 	/* The records a commit points to are on disk first. */
 	if (d->warc_written > 0) {
+		uv_mutex_lock(&d->warc_mu);
 		if (warc_sync(d->warc) == -1)
 			log_error("WARC: cannot sync the file: %s",
 			    strerror(errno));
+		uv_mutex_unlock(&d->warc_mu);
 		d->warc_written = 0;
 	}
 	if (store_commit(d->st) == -1)
@@ -448,6 +544,17 @@ judged_cb(void *arg, struct judged *j)
 	in.retry_after_s = retry_after_s(j->res.retry_after, in.now);
 	in.rnd = (double)rand_r(&d->seed) / ((double)RAND_MAX + 1.0);
 	j->next_due = sched_next_due(&in);
+	if (!d->closing && capture(d, j)) {
+		pump(d);	/* it joins the batch once written */
+		return;
+	}
+	pend_add(d, j);
+}
+
+/* A judged result joins the batch to commit. */
+static void
+pend_add(struct daemon *d, struct judged *j)
+{
 	j->arrived = mono_ms(d);
 	if (d->npend == d->pendcap) {
 		d->pendcap = d->pendcap ? d->pendcap * 2 : 1024;
@@ -549,7 +656,7 @@ refill(struct daemon *d)
 	int64_t	 now;
 
 	if (d->stopping || d->mode == DAEMON_LIST || d->at_end ||
-	    d->npend >= PENDING_MAX)
+	    d->npend + (size_t)d->building >= PENDING_MAX)
 		return;
 	while (sched_queued(d->sched) < low) {
 		want = low * 2 - sched_queued(d->sched);
@@ -618,7 +725,7 @@ maybe_finish(struct daemon *d)
 	if (d->closing)
 		return;
 	if (sched_queued(d->sched) || checker_active(d->ck) ||
-	    judge_waiting(d->jg))
+	    judge_waiting(d->jg) || d->building > 0)
 		return;
 	if (d->stopping) {
 		shutdown_now(d);
@@ -705,6 +812,11 @@ shutdown_now(struct daemon *d)
 
 	if (d->closing)
 		return;
+	if (d->building > 0) {
+		/* Records being written: their results are stored first. */
+		d->stop_wait = 1;
+		return;
+	}
 	d->closing = 1;
 	if (aborted)
 		log_info("stopping: %d checks aborted (not recorded)",
@@ -962,6 +1074,7 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	/* Never block the loop for long on another process's lock: the
 	 * results wait in memory and the commit is retried. */
 	store_set_busy_timeout(st, LOCK_WAIT_MS);
+	uv_mutex_init(&d.warc_mu);
 	if (uv_loop_init(&d.loop) != 0)
 		fatalx("cannot start the event loop");
 	{
@@ -1050,6 +1163,7 @@ daemon_run(const struct config *cfg, struct store *st, enum daemon_mode mode,
 	sched_free(d.sched, drop_queued);
 	judge_free(d.jg);
 	warc_close(d.warc);
+	uv_mutex_destroy(&d.warc_mu);
 	signs_free(d.signs);
 	text_rules_free(d.rules);
 	for (size_t i = 0; i < d.nconfigs; i++) {

@@ -221,7 +221,9 @@ judge_clear(struct judged *j)
 	free(j->host);
 	free(j->title);
 	free(j->text);
+	free(j->kept);
 	j->url = j->host = j->title = j->text = NULL;
+	j->kept = NULL;
 }
 
 /* ---- URLs ---------------------------------------------------------- */

@@ -15,6 +15,7 @@
 
 #include <uv.h>
 
+#include "capture.h"
 #include "check.h"
 #include "config.h"
 #include "store.h"
@@ -51,6 +52,13 @@ struct judged {
 	int64_t			 arrived;	/* loop time, ms */
 	int			 noted;		/* in the health window */
 	struct judged		*next;		/* waiting for a probe */
+	struct kept		*kept;		/* its WARC records; NULL: none */
+};
+
+/* Where a result's WARC records went (the daemon's; plain memory). */
+struct kept {
+	struct capture_out	 out;
+	int			 revisit;
 };
 
 /* What a commit did, for the daemon's log and archive policy. */

@@ -20,6 +20,8 @@
 #include "warc.h"
 #include "xmalloc.h"
 
+#define WARC_GZIP_LEVEL	1
+
 struct warc {
 	char		*dir, *prefix, *software;
 	int64_t		 max;
@@ -28,6 +30,8 @@ struct warc {
 	int64_t		 size;		/* bytes in the current file */
 	char		 info_id[64];	/* its warcinfo record */
 	unsigned	 serial;
+	z_stream	 z;		/* reused for every record */
+	int		 z_ready;
 };
 
 struct out {
@@ -98,27 +102,34 @@ warc_date(int64_t ms, char out[40])
 	snprintf(out, 40, "%s.%03dZ", s, (int)(ms % 1000));
 }
 
-/* The record, gzipped as one member, appended to o. */
+/*
+ * The record, gzipped as one member, appended to o.  One deflate state
+ * serves every record (deflateReset): setting one up costs more than
+ * compressing a small record.
+ */
 static int
-gzip_record(struct out *o, const struct out *rec)
+gzip_record(struct warc *w, struct out *o, const struct out *rec)
 {
-	z_stream	z;
-	unsigned char	buf[16384];
-	int		rc;
+	z_stream	*z = &w->z;
+	unsigned char	 buf[16384];
+	int		 rc;
 
-	memset(&z, 0, sizeof(z));
-	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-	    Z_OK)
+	if (!w->z_ready) {
+		memset(z, 0, sizeof(*z));
+		if (deflateInit2(z, WARC_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
+		    Z_DEFAULT_STRATEGY) != Z_OK)
+			return -1;
+		w->z_ready = 1;
+	} else if (deflateReset(z) != Z_OK)
 		return -1;
-	z.next_in = rec->b;
-	z.avail_in = (uInt)rec->len;
+	z->next_in = rec->b;
+	z->avail_in = (uInt)rec->len;
 	do {
-		z.next_out = buf;
-		z.avail_out = sizeof(buf);
-		rc = deflate(&z, Z_FINISH);
-		out_add(o, buf, sizeof(buf) - z.avail_out);
+		z->next_out = buf;
+		z->avail_out = sizeof(buf);
+		rc = deflate(z, Z_FINISH);
+		out_add(o, buf, sizeof(buf) - z->avail_out);
 	} while (rc == Z_OK);
-	deflateEnd(&z);
 	return rc == Z_STREAM_END ? 0 : -1;
 }
 
@@ -191,6 +202,15 @@ warc_write(struct warc *w, const char *type, int64_t at_ms,
 	}
 	EVP_DigestFinal_ex(ctx, md, &mdlen);
 	EVP_MD_CTX_free(ctx);
+	/* Sized once: the head is under 4 KiB but for long URIs. */
+	rec.cap = blen + 4096 + 4;
+	for (size_t i = 0; i < nfields; i++)
+		if (fields[i].value)
+			rec.cap += strlen(fields[i].name) +
+			    strlen(fields[i].value) + 4;
+	rec.b = xmalloc(rec.cap);
+	gz.cap = compressBound((uLong)rec.cap) + 64;
+	gz.b = xmalloc(gz.cap);
 	warc_digest(md, digest);
 	warc_record_id(id);
 	warc_date(at_ms, date);
@@ -228,7 +248,7 @@ warc_write(struct warc *w, const char *type, int64_t at_ms,
 			return -1;
 		}
 	out_add(&rec, "\r\n\r\n", 4);
-	if (gzip_record(&gz, &rec) == -1) {
+	if (gzip_record(w, &gz, &rec) == -1) {
 		snprintf(err, errlen, "WARC: cannot compress a record");
 		free(rec.b);
 		free(gz.b);
@@ -398,6 +418,8 @@ warc_close(struct warc *w)
 		fdatasync(w->fd);
 		close(w->fd);
 	}
+	if (w->z_ready)
+		deflateEnd(&w->z);
 	free(w->dir);
 	free(w->prefix);
 	free(w->software);
