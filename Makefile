@@ -131,7 +131,7 @@ valgrind: all $(UNIT_BINS) $(PROMTOOL)
 			--error-exitcode=1 $$t >/dev/null || { echo "valgrind: $$t"; exit 1; }; \
 	done; echo "valgrind: unit tests clean"
 	ROTWATCH_WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
-		ROTWATCH=$(CURDIR)/rotwatch tests/integration/run.sh cli classes archive-policy verdicts email feed report reload metrics warc
+		ROTWATCH=$(CURDIR)/rotwatch tests/integration/run.sh cli classes archive-policy verdicts email feed report reload metrics warc evidence
 
 SYSCONFDIR ?= /etc
 UNITDIR	?= $(PREFIX)/lib/systemd/system
