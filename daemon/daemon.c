@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <uv.h>
 
 #include "archive.h"
@@ -303,6 +304,9 @@ batch_work(uv_work_t *w)
 		    sizeof(b->err));
 	}
 	uv_mutex_unlock(&d->warc_mu);
+	/* OpenSSL keeps per-thread state (record ids use RAND_bytes); a pool
+	 * thread lives to the end, so it is given back after each batch. */
+	OPENSSL_thread_stop();
 }
 
 static void

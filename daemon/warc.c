@@ -231,6 +231,7 @@ warc_write(struct warc *w, const char *type, int64_t at_ms,
 			snprintf(err, errlen, "WARC header %s: a line break",
 			    fields[i].name);
 			free(rec.b);
+			free(gz.b);
 			return -1;
 		}
 		out_add(&rec, fields[i].name, strlen(fields[i].name));
@@ -245,6 +246,7 @@ warc_write(struct warc *w, const char *type, int64_t at_ms,
 		if (part_each(&parts[i], rec_add, &rec) == -1) {
 			snprintf(err, errlen, "WARC: a spooled body is short");
 			free(rec.b);
+			free(gz.b);
 			return -1;
 		}
 	out_add(&rec, "\r\n\r\n", 4);
