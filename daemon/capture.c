@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "capture.h"
 #include "xmalloc.h"
 
@@ -15,8 +17,19 @@ struct buf {
 	size_t	 len, cap;
 };
 
+#define HOPS_MAX	32	/* heads kept: a redirect chain and the last */
+
+/* One request and the response to it. */
+struct hop {
+	struct buf	 req, resp;
+	char		*url;
+	int		 status;
+};
+
 struct capture {
-	struct buf	 req, resp, body;
+	struct hop	 hop[HOPS_MAX];
+	int		 nreq, nresp;	/* heads seen */
+	struct buf	 body;
 	FILE		*spill;		/* the body, once over CAPTURE_MEM */
 	int64_t		 body_len;
 	int		 failed;
@@ -45,27 +58,58 @@ capture_free(struct capture *c)
 {
 	if (c == NULL)
 		return;
-	free(c->req.s);
-	free(c->resp.s);
+	for (int i = 0; i < HOPS_MAX; i++) {
+		free(c->hop[i].req.s);
+		free(c->hop[i].resp.s);
+		free(c->hop[i].url);
+	}
 	free(c->body.s);
 	if (c->spill)
 		fclose(c->spill);
 	free(c);
 }
 
-void
-capture_request(struct capture *c, const char *p, size_t n)
+/*
+ * The slot of request i: past HOPS_MAX, the chain's middle is given up and
+ * the last slot reused, so that the final request and response are kept.
+ */
+static struct hop *
+slot(struct capture *c, int i)
 {
-	c->req.len = 0;
-	buf_add(&c->req, p, n);
+	return &c->hop[i < HOPS_MAX ? i : HOPS_MAX - 1];
 }
 
 void
-capture_header(struct capture *c, const char *p, size_t n)
+capture_request(struct capture *c, const char *p, size_t n)
 {
-	if (n > 5 && strncmp(p, "HTTP/", 5) == 0)
-		c->resp.len = 0;
-	buf_add(&c->resp, p, n);
+	struct hop *h = slot(c, c->nreq++);
+
+	h->req.len = 0;
+	buf_add(&h->req, p, n);
+}
+
+void
+capture_header(struct capture *c, const char *p, size_t n, const char *url)
+{
+	struct hop	*h;
+
+	if (n > 5 && strncmp(p, "HTTP/", 5) == 0) {
+		const char	*sp = memchr(p, ' ', n);
+		int		 st = sp ? atoi(sp + 1) : 0;
+
+		/* An interim 1xx head is replaced by the one that follows. */
+		if (c->nresp > 0 && slot(c, c->nresp - 1)->status >= 100 &&
+		    slot(c, c->nresp - 1)->status < 200)
+			c->nresp--;
+		h = slot(c, c->nresp++);
+		h->resp.len = 0;
+		h->status = st;
+		free(h->url);
+		h->url = xstrdup(url ? url : "");
+	} else if (c->nresp == 0)
+		return;
+	h = slot(c, c->nresp - 1);
+	buf_add(&h->resp, p, n);
 }
 
 int
@@ -108,11 +152,11 @@ is_header(const char *line, size_t len, const char *name)
 	return len > n && line[n] == ':' && strncasecmp(line, name, n) == 0;
 }
 
-/* The response head as stored: see capture_write(). */
+/* A response head as stored, with a body of len bytes: capture_write(). */
 static void
-stored_head(const struct capture *c, struct buf *out)
+stored_head(const struct hop *hp, int64_t len, struct buf *out)
 {
-	const char	*p = c->resp.s ? c->resp.s : "", *e;
+	const char	*p = hp->resp.s ? hp->resp.s : "", *e;
 	char		 cl[64];
 	size_t		 n;
 
@@ -129,7 +173,7 @@ stored_head(const struct capture *c, struct buf *out)
 		p += n;
 	}
 	snprintf(cl, sizeof(cl), "Content-Length: %lld\r\n\r\n",
-	    (long long)c->body_len);
+	    (long long)len);
 	buf_add(out, cl, strlen(cl));
 }
 
@@ -151,35 +195,104 @@ capture_digest(const char *hex, char out[64])
 	warc_digest(md, out);
 }
 
+/* The response record of a redirect hop: its head, no body. */
+static int
+write_hop(struct warc *w, const struct hop *h, const char *ip, int64_t at_ms,
+    struct warc_loc *first, int64_t *span, char *err, size_t errlen)
+{
+	struct buf	 head = { NULL, 0, 0 };
+	struct warc_loc	 rq, rs;
+	char		 empty[64];
+	unsigned char	 md[32];
+	int		 rc;
+
+	EVP_Digest("", 0, md, NULL, EVP_sha256(), NULL);
+	warc_digest(md, empty);
+	{
+		struct warc_field f[] = {
+			{ "WARC-Target-URI", h->url },
+			{ "Content-Type", "application/http;msgtype=request" },
+		};
+		struct warc_part p = { h->req.s ? h->req.s : "", h->req.len,
+		    NULL };
+
+		if (warc_write(w, "request", at_ms, f, 2, &p, 1, &rq, err,
+		    errlen) == -1)
+			return -1;
+	}
+	stored_head(h, 0, &head);
+	{
+		struct warc_field f[] = {
+			{ "WARC-Target-URI", h->url },
+			{ "WARC-IP-Address", ip && *ip ? ip : NULL },
+			{ "WARC-Concurrent-To", rq.id },
+			{ "WARC-Payload-Digest", empty },
+			{ "Content-Type", "application/http;msgtype=response" },
+		};
+		struct warc_part p = { head.s, head.len, NULL };
+
+		rc = warc_write(w, "response", at_ms, f, 5, &p, 1, &rs, err,
+		    errlen);
+	}
+	free(head.s);
+	if (rc == -1)
+		return -1;
+	if (first->length == 0)
+		*first = rq;
+	*span = rs.offset + rs.length - first->offset;
+	return 0;
+}
+
 int
 capture_write(struct warc *w, const struct capture *c, const char *uri,
     const char *ip, int64_t at_ms, const char *sha256,
     const struct capture_ref *ref, struct capture_out *out, char *err,
     size_t errlen)
 {
-	struct buf	 head = { NULL, 0, 0 };
-	char		 refdate[40];
-	int		 rc;
+	struct buf		 head = { NULL, 0, 0 };
+	const struct hop	*fin;
+	char			 refdate[40];
+	int			 rc, n;
 
 	if (c->failed) {
 		snprintf(err, errlen, "the body could not be kept");
 		return -1;
 	}
+	if (c->nresp == 0) {
+		snprintf(err, errlen, "no response head");
+		return -1;
+	}
 	capture_digest(sha256, out->payload_digest);
 	memset(&out->request, 0, sizeof(out->request));
+	memset(&out->hops, 0, sizeof(out->hops));
+	/* Every record of the check goes into one file. */
+	warc_hold(w, 0);
+	n = c->nresp < HOPS_MAX ? c->nresp : HOPS_MAX;
+	fin = &c->hop[n - 1];
+	for (int i = 0; i < n - 1; i++) {
+		if (write_hop(w, &c->hop[i], ip, at_ms, &out->hops,
+		    &out->hops.length, err, errlen) == -1) {
+			warc_hold(w, -1);
+			return -1;
+		}
+		warc_hold(w, 1);
+	}
 	if (ref == NULL) {
 		struct warc_field f[] = {
 			{ "WARC-Target-URI", uri },
 			{ "Content-Type", "application/http;msgtype=request" },
 		};
-		struct warc_part p = { c->req.s ? c->req.s : "", c->req.len,
-		    NULL };
+		struct warc_part p = { fin->req.s ? fin->req.s : "",
+		    fin->req.len, NULL };
 
 		if (warc_write(w, "request", at_ms, f, 2, &p, 1,
-		    &out->request, err, errlen) == -1)
+		    &out->request, err, errlen) == -1) {
+			warc_hold(w, -1);
 			return -1;
+		}
+		warc_hold(w, 1);
 	}
-	stored_head(c, &head);
+	stored_head(fin, c->body_len, &head);
 	if (ref) {
 		struct warc_field f[] = {
 			{ "WARC-Target-URI", uri },
@@ -214,6 +327,7 @@ capture_write(struct warc *w, const struct capture *c, const char *uri,
 		rc = warc_write(w, "response", at_ms, f, 5, p, 2,
 		    &out->response, err, errlen);
 	}
+	warc_hold(w, -1);
 	free(head.s);
 	return rc;
 }

@@ -19,10 +19,14 @@ struct capture;
 
 struct capture	*capture_new(void);
 void		 capture_free(struct capture *);
-/* A request head as curl sent it; the last one (the final hop) is kept. */
+/* A request head as curl sent it: one per request, redirects included. */
 void		 capture_request(struct capture *, const char *, size_t);
-/* A line of a response head; a status line starts a new head. */
-void		 capture_header(struct capture *, const char *, size_t);
+/*
+ * A line of a response head; a status line starts a new head, the answer
+ * to the request for url (an interim 1xx head is dropped).
+ */
+void		 capture_header(struct capture *, const char *, size_t,
+		    const char *url);
 /* Body bytes (decoded); 0, or -1 if they cannot be kept. */
 int		 capture_body(struct capture *, const char *, size_t);
 int64_t		 capture_body_len(const struct capture *);
@@ -39,11 +43,18 @@ struct capture_ref {
 
 struct capture_out {
 	struct warc_loc	 request, response;	/* response: or the revisit */
+	/*
+	 * The redirects before the final response: a request and a response
+	 * record (its head only) per hop, from hops.offset for hops.length
+	 * bytes in the response's file; length 0: none.
+	 */
+	struct warc_loc	 hops;
 	char		 payload_digest[64];
 };
 
 /*
- * Writes the check's records: request, then response; or, when ref is not
+ * Writes the check's records: for each redirect, its request and response
+ * (head only); then the final request and response; or, when ref is not
  * NULL (the payload is one already kept), a revisit record of ref alone,
  * since the request adds nothing a revisit needs and its 400 bytes would
  * double what an unchanged check costs (out->request is then zero).  sha256 is the body's digest in

@@ -159,8 +159,13 @@ header_cb(char *data, size_t size, size_t n, void *arg)
 	char		*url = NULL;
 	long		 st;
 
-	if (c->cap)
-		capture_header(c->cap, data, len);
+	if (c->cap) {
+		if (len > 5 && strncmp(data, "HTTP/", 5) == 0)
+			curl_easy_getinfo(c->req.easy, CURLINFO_EFFECTIVE_URL,
+			    &url);
+		capture_header(c->cap, data, len, url);
+		url = NULL;
+	}
 	if (len > 5 && strncmp(data, "HTTP/", 5) == 0) {
 		const char *sp = memchr(data, ' ', len);
 

@@ -409,6 +409,8 @@ keep(struct daemon *d, const struct judged *p, int64_t check_id)
 	    .req_file = k->revisit ? NULL : k->out.request.file,
 	    .req_offset = k->out.request.offset,
 	    .req_length = k->out.request.length,
+	    .hops_offset = k->out.hops.offset,
+	    .hops_length = k->out.hops.length,
 	    .payload_digest = k->out.payload_digest,
 	    .uri = r->final_url ? r->final_url : p->url }) == -1)
 		return -1;

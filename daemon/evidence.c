@@ -493,10 +493,36 @@ copy_record(struct bundle *b, const char *file, int64_t off, int64_t len)
 	return rc;
 }
 
-/* The request and response (or revisit) of a capture. */
+/* The redirect records, request and response (or revisit) of a capture. */
 static int
 copy_capture(struct bundle *b, const struct capture_row *c)
 {
+	/* The redirects: whole records, one after the other. */
+	for (int64_t off = c->hops_offset; c->hops_length > 0 && off <
+	    c->hops_offset + c->hops_length; ) {
+		struct warc_rec	 r;
+		char		*path = xasprintf("%s/%s", b->dir, c->file);
+		FILE		*f = fopen(path, "rb");
+		int		 rc = -1;
+
+		if (f && fseeko(f, (off_t)off, SEEK_SET) == 0 &&
+		    warcread_next(f, &r, b->err, sizeof(b->err)) == 1) {
+			rc = copy_record(b, c->file, r.offset, r.length);
+			off = r.offset + r.length;
+			warc_rec_free(&r);
+		} else if (f)
+			snprintf(b->err + strlen(b->err), sizeof(b->err) -
+			    strlen(b->err), " (%s, a redirect record at %lld)",
+			    path, (long long)off);
+		else
+			snprintf(b->err, sizeof(b->err), "%s: %s", path,
+			    strerror(errno));
+		if (f)
+			fclose(f);
+		free(path);
+		if (rc == -1)
+			return -1;
+	}
 	if (c->req_file && copy_record(b, c->req_file, c->req_offset,
 	    c->req_length) == -1)
 		return -1;
@@ -612,6 +638,7 @@ cmd_export(const struct config *cfg, int argc, char **argv)
 	    "rotwatch/" ROTWATCH_VERSION " export", b.err,
 	    sizeof(b.err))) == NULL)
 		goto fail;
+	b.records = 1;		/* its own warcinfo, written with the first */
 	if (orig.found && copy_capture(&b, &orig.row) == -1)
 		goto fail;
 	if (copy_capture(&b, &p.row) == -1)

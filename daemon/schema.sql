@@ -336,3 +336,10 @@ CREATE TABLE stamps (
 	error		TEXT				-- of the last failed try
 );
 CREATE INDEX stamps_due ON stamps (next_at) WHERE state = 'pending';
+
+-- migration 7: the redirect records of a capture
+-- A check that was redirected has, before its final request, a request and
+-- a response record (head only) per hop: hops_length bytes from hops_offset
+-- in the same file; NULL: none.
+ALTER TABLE captures ADD COLUMN hops_offset INTEGER;
+ALTER TABLE captures ADD COLUMN hops_length INTEGER;

@@ -89,7 +89,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "?25, ?26)",
 	[S_CAP_EACH] = "SELECT c.check_id, c.source_id, c.at, c.kind, c.file, "
 	    "c.offset, c.length, c.record_id, c.req_file, c.req_offset, "
-	    "c.req_length, c.payload_digest, c.uri, k.sha256 FROM captures c "
+	    "c.req_length, c.payload_digest, c.uri, k.sha256, c.hops_offset, "
+	    "c.hops_length FROM captures c "
 	    "JOIN checks k ON k.id = c.check_id WHERE (?1 = 0 OR c.source_id "
 	    "= ?1) AND c.at <= ?2 ORDER BY c.file, c.offset",
 	[S_STAMP_ADD] = "INSERT OR IGNORE INTO stamps (check_id, digest, "
@@ -215,8 +216,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_PING] = "SELECT count(*) FROM monitor",
 	[S_CAP_PUT] = "INSERT INTO captures (check_id, source_id, at, kind, "
 	    "file, offset, length, record_id, req_file, req_offset, "
-	    "req_length, payload_digest, uri) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-	    "?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	    "req_length, payload_digest, uri, hops_offset, hops_length) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+	    "?15)",
 	[S_CAP_FIND] = "SELECT uri, at, record_id FROM captures WHERE "
 	    "source_id = ?1 AND payload_digest = ?2 AND kind = 'response' "
 	    "ORDER BY check_id DESC LIMIT 1",
@@ -1949,6 +1951,13 @@ store_put_capture(struct store *st, const struct capture_row *c)
 	}
 	bind_text(s, 12, c->payload_digest);
 	bind_text(s, 13, c->uri);
+	if (c->hops_length > 0) {
+		sqlite3_bind_int64(s, 14, c->hops_offset);
+		sqlite3_bind_int64(s, 15, c->hops_length);
+	} else {
+		sqlite3_bind_null(s, 14);
+		sqlite3_bind_null(s, 15);
+	}
 	return step_done(st, s, "store a capture");
 }
 
@@ -2003,6 +2012,8 @@ store_captures_each(struct store *st, int64_t source_id, int64_t upto,
 			.payload_digest = (const char *)sqlite3_column_text(s,
 			    11),
 			.uri = (const char *)sqlite3_column_text(s, 12),
+			.hops_offset = sqlite3_column_int64(s, 14),
+			.hops_length = sqlite3_column_int64(s, 15),
 		};
 
 		n++;

@@ -389,6 +389,7 @@ struct capture_row {
 	const char	*kind;			/* response or revisit */
 	const char	*file, *record_id, *req_file, *payload_digest, *uri;
 	int64_t		 offset, length, req_offset, req_length;
+	int64_t		 hops_offset, hops_length;	/* redirects; 0: none */
 };
 int	store_put_capture(struct store *, const struct capture_row *);
 /*

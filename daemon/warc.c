@@ -32,6 +32,7 @@ struct warc {
 	unsigned	 serial;
 	z_stream	 z;		/* reused for every record */
 	int		 z_ready;
+	int		 hold;		/* no rotation: warc_hold() */
 };
 
 struct out {
@@ -187,7 +188,7 @@ warc_write(struct warc *w, const char *type, int64_t at_ms,
 	ssize_t		 n;
 	int64_t		 at;
 
-	if (w->fd == -1 || w->size >= w->max)
+	if (w->fd == -1 || (w->size >= w->max && !w->hold))
 		if (new_file(w, at_ms, err, errlen) == -1)
 			return -1;
 	ctx = EVP_MD_CTX_new();
@@ -296,7 +297,7 @@ warc_copy(struct warc *w, const void *member, size_t len, int64_t at_ms,
 	int64_t			 at;
 	ssize_t			 n;
 
-	if (w->fd == -1 || w->size >= w->max)
+	if (w->fd == -1 || (w->size >= w->max && !w->hold))
 		if (new_file(w, at_ms, err, errlen) == -1)
 			return -1;
 	at = w->size;
@@ -397,6 +398,12 @@ warc_open(const char *dir, const char *prefix, int64_t max_bytes,
 	w->max = max_bytes > 0 ? max_bytes : INT64_MAX;
 	w->fd = -1;
 	return w;
+}
+
+void
+warc_hold(struct warc *w, int how)
+{
+	w->hold = how > 0;
 }
 
 const char *

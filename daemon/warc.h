@@ -66,6 +66,12 @@ int		 warc_write(struct warc *, const char *type, int64_t at_ms,
 int		 warc_copy(struct warc *, const void *member, size_t len,
 		    int64_t at_ms, struct warc_loc *loc, char *err,
 		    size_t errlen);
+/*
+ * Records written while held go into the current file whatever its size,
+ * so that one check's records stay together: 0 takes hold (the next write
+ * may still rotate first), 1 holds, -1 lets go.
+ */
+void		 warc_hold(struct warc *, int);
 /* The name of the file being written ("" before the first record). */
 const char	*warc_current(const struct warc *);
 /* Makes every record written so far durable (fdatasync); 0 or -1. */

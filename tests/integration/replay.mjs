@@ -5,6 +5,7 @@
 //
 // --ts TS (14 digits, YYYYMMDDhhmmss) asks for the capture of the next --url
 // closest to that time (the embed's ts attribute); without it, the latest.
+// --lands URL2: the next --url redirects, and its replay ends at URL2.
 //
 // Serves, on 127.0.0.1 (a free port), an embed page per URL
 //   <replay-web-page source="/x.warc.gz" url="URL" [ts="TS"]
@@ -48,6 +49,7 @@ const rwpDir = dirname(require.resolve("replaywebpage/index.html"));
 const warcs = [];
 const urls = []; // {url, ts}
 let ts = "";
+let lands = "";
 let timeoutSec = 60;
 let json = false;
 const argv = process.argv.slice(2);
@@ -55,9 +57,10 @@ for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === "--warc" && i + 1 < argv.length) warcs.push(argv[++i]);
   else if (a === "--url" && i + 1 < argv.length) {
-    urls.push({ url: argv[++i], ts });
-    ts = "";
+    urls.push({ url: argv[++i], ts, lands });
+    ts = lands = "";
   } else if (a === "--ts" && i + 1 < argv.length && /^\d{1,14}$/.test(argv[i + 1])) ts = argv[++i];
+  else if (a === "--lands" && i + 1 < argv.length) lands = argv[++i];
   else if (a === "--timeout" && i + 1 < argv.length) timeoutSec = Number(argv[++i]);
   else if (a === "--json") json = true;
   else {
@@ -266,7 +269,7 @@ function archivedFrame(page, url) {
 }
 
 const results = [];
-for (const { url, ts } of urls) {
+for (const { url, ts, lands } of urls) {
   const page = await context.newPage();
   const deadline = Date.now() + timeoutSec * 1000;
   const q = new URLSearchParams({ url, ts });
@@ -277,7 +280,7 @@ for (const { url, ts } of urls) {
   let frameUrl = null;
   let last = "";
   while (Date.now() < deadline) {
-    const f = archivedFrame(page, url);
+    const f = archivedFrame(page, lands || url);
     if (f) {
       try {
         const r = await f.evaluate(() =>

@@ -36,12 +36,12 @@ setup
 start_web main
 B="http://127.0.0.1:$WEB_PORT"
 printf '\n[archive]\nenabled = no\n\n[warc]\ncapture = all\n' >>"$CONF"
-rw add "$B/ok" "$B/change" >/dev/null 2>&1
+rw add "$B/ok" "$B/change" "$B/chain" >/dev/null 2>&1
 check_pass pass1
 sleep 1.1 # the second capture one second (one 14-digit timestamp) later
 check_pass pass2
-assert_eq "captures: two responses of /change, a response and a revisit of /ok" \
-	"/change:response /change:response /ok:response /ok:revisit" \
+assert_eq "captures: two responses of /change; of /ok and of /chain (which ends at /ok), a response and a revisit" \
+	"/change:response /change:response /ok:response /ok:response /ok:revisit /ok:revisit" \
 	"$(q "SELECT group_concat(k, ' ') FROM (SELECT substr(uri, length('$B') + 1)
 	      || ':' || kind AS k FROM captures ORDER BY uri, check_id)")"
 
@@ -109,10 +109,10 @@ NEVER="$B/never-captured"
 start=$(now_ms)
 (cd "$ROOT/tests" && timeout -k 5 150 "$NODE" integration/replay.mjs --json --timeout 60 \
 	--warc "$T/x.warc.gz" --url "$B/ok" --url "$B/change" \
-	--ts "$TS1" --url "$B/change" --url "$NEVER") >"$T/replay.json" 2>"$T/replay.err"
+	--ts "$TS1" --url "$B/change" --url "$NEVER" --lands "$B/ok" --url "$B/chain") >"$T/replay.json" 2>"$T/replay.err"
 rc=$?
 secs=$(((($(now_ms) - start) + 500) / 1000))
-assert_rc "replay.mjs: four pages replayed in Chromium (${secs}s)" 0 "$rc"
+assert_rc "replay.mjs: five pages replayed in Chromium (${secs}s)" 0 "$rc"
 if [ "$rc" -ne 0 ] || [ "${VERBOSE:-0}" = 1 ]; then
 	sed 's/^/  replay: /' "$T/replay.err" | tail -40
 fi
@@ -140,7 +140,11 @@ if printf '%s' "$never" | grep -Fq -- "$OK_TEXT"; then
 else
 	pass "negative control: ... without the /ok text"
 fi
-assert_ge "the browser made requests, all through the filter" 1 "$(field 5 requests)"
-assert_eq "no request went anywhere but the replay server (blocked: $(field 5 blocked_urls))" \
-	0 "$(field 5 blocked)"
+# /chain answered 302, 301, 301, then /ok: every hop has its records, so
+# the replay follows the redirects as the browser did
+assert_contains "/chain replays through its three redirects to the /ok text" "$OK_TEXT" "$(field 5 text)"
+assert_match "... in the frame of /ok, where the redirects led" "mp_/${B//./\\.}/ok\$" "$(field 5 frame)"
+assert_ge "the browser made requests, all through the filter" 1 "$(field 6 requests)"
+assert_eq "no request went anywhere but the replay server (blocked: $(field 6 blocked_urls))" \
+	0 "$(field 6 blocked)"
 finish

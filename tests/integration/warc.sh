@@ -113,6 +113,44 @@ assert_contains "the server's encoding is kept as X-Rotwatch-Original-Content-En
 	"X-Rotwatch-Original-Content-Encoding: gzip" "$hdr"
 assert_contains "... and Content-Length is the stored length" "Content-Length: 2097152" "$hdr"
 
+# a redirect chain (302, 301, 301, then 200): each hop's request and
+# response (head only) before the final records, in one span of the file
+conf changes
+rw add "$B/chain" >/dev/null 2>&1
+check_pass chain
+hops=$("$PY" - "$DB" "$T/warc" "$B" <<'PY'
+import base64, hashlib, sqlite3, sys, zlib
+db, wdir, base = sys.argv[1:4]
+f, off, ln, hoff, hlen, roff = sqlite3.connect(db).execute(
+    "SELECT file, offset, length, hops_offset, hops_length, req_offset FROM captures "
+    "WHERE source_id = (SELECT id FROM sources WHERE url = ?)", (base + "/chain",)).fetchone()
+data = open(wdir + "/" + f, "rb").read()
+out, pos = [], hoff
+while pos < hoff + hlen:
+    d = zlib.decompressobj(31)
+    rec = d.decompress(data[pos:])
+    pos = len(data) - len(d.unused_data)
+    head, _, rest = rec.partition(b"\r\n\r\n")
+    h = dict(l.split(": ", 1) for l in head.decode().split("\r\n")[1:])
+    block = rest[:int(h["Content-Length"])]
+    ok = h["WARC-Block-Digest"] == "sha256:" + base64.b32encode(hashlib.sha256(block).digest()).decode()
+    first = block.split(b"\r\n")[0].decode()
+    out.append("%s %s %s %s" % (h["WARC-Type"], h["WARC-Target-URI"].replace(base, ""),
+               first.split(" ")[1] if h["WARC-Type"] == "response" else first.split(" ")[0],
+               "ok" if ok else "BAD"))
+print("; ".join(out))
+print("ends at the final request" if pos == roff else "ends at %d, final request at %d" % (pos, roff))
+PY
+)
+assert_eq "redirects: each hop's request and response, with its URL and status" \
+	"request /chain GET ok; response /chain 302 ok; request /chain/2 GET ok; response /chain/2 301 ok; request /chain/3 GET ok; response /chain/3 301 ok" \
+	"$(head -1 <<<"$hops")"
+assert_eq "... right before the final request" "ends at the final request" "$(tail -1 <<<"$hops")"
+out=$(rw export "$B/chain" -o "$T/chain.warc.gz" 2>&1)
+assert_rc "export of a redirected source" 0 $?
+assert_contains "... holds the hops: 2 warcinfo, 6 + 2 records, the manifest" ": 11 records:" "$out"
+assert_eq "... and verifies" 0 "$(ROTWATCH_CONFIG= "${RW[@]}" verify "$T/chain.warc.gz" >/dev/null 2>&1; echo $?)"
+
 f="$T/bad.conf"
 printf '[storage]\ndatabase = db.sqlite\n[warc]\ncapture = some\n' >"$f"
 err=$("${RW[@]}" -c "$f" config-check 2>&1 >/dev/null)

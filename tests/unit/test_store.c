@@ -70,7 +70,7 @@ TEST(schema_pragmas_and_reopen)
 	store_close(st);
 	T_ASSERT((st = open_db()) != NULL);	/* migrations run once */
 	store_close(st);
-	T_EQ_INT(scalar("PRAGMA user_version"), 6);
+	T_EQ_INT(scalar("PRAGMA user_version"), 7);
 	T_EQ_INT(scalar("PRAGMA application_id"), 0x726f7477);
 	T_EQ_INT(scalar("SELECT count(*) FROM pragma_journal_mode WHERE "
 	    "journal_mode = 'wal'"), 1);
@@ -282,7 +282,7 @@ TEST(migrates_a_version_2_database)
 	sqlite3_close(h);
 	T_ASSERT((st = open_db()) != NULL);
 	store_close(st);
-	T_EQ_INT(scalar("PRAGMA user_version"), 6);
+	T_EQ_INT(scalar("PRAGMA user_version"), 7);
 	T_EQ_INT(scalar("SELECT count(*) FROM sources WHERE (id, state) IN "
 	    "(VALUES (1, 'alive'), (2, 'suspect'), (3, 'new'))"), 3);
 	T_EQ_INT(scalar("SELECT fails FROM sources WHERE id = 2"), 3);
@@ -320,7 +320,7 @@ TEST(migrates_version_5_captures)
 	sqlite3_close(h);
 	T_ASSERT((st = open_db()) != NULL);
 	store_close(st);
-	T_EQ_INT(scalar("PRAGMA user_version"), 6);
+	T_EQ_INT(scalar("PRAGMA user_version"), 7);
 	T_EQ_INT(scalar("SELECT count(*) FROM captures WHERE check_id = 7 AND "
 	    "file = 'f.warc.gz' AND offset = 10 AND length = 20 AND req_length "
 	    "= 10 AND payload_digest = 'sha256:AB'"), 1);
