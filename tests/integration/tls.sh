@@ -136,6 +136,29 @@ assert_eq "TLS evidence: every check of a reused connection has the chain" "6|6"
 	      WHERE k2.source_id = (SELECT id FROM sources WHERE url = $(sql_str "$GOOD")) LIMIT 1))
 	      FROM checks k JOIN sources s ON s.id = k.source_id LEFT JOIN tls_chains t ON t.id = k.tls_chain
 	      WHERE s.url LIKE '%?n=%'")"
+# ... and in an evidence bundle: the manifest names the chain of each check
+# and holds each certificate's DER
+rw export "$GOOD" -o "$T/good.warc.gz" >"$T/export.log" 2>&1
+rc=$?
+assert_rc "export of an https source" 0 $rc
+[ $rc -ne 0 ] && sed "s/^/  export: /" "$T/export.log"
+got=$("$PY" - "$T/good.warc.gz" <<'PY'
+import hashlib, json, sys, zlib
+data, m = open(sys.argv[1], "rb").read(), None
+while data:
+    d = zlib.decompressobj(31)
+    rec = d.decompress(data)
+    data = d.unused_data
+    head, _, block = rec.partition(b"\r\n\r\n")
+    if b"Content-Type: application/json" in head:
+        m = json.loads(block[:-4])
+leaf = m["checks"][0]["tls_chain"][0]
+cert = [c for c in m["certificates"] if c["sha256"] == leaf][0]
+print(leaf, hashlib.sha256(bytes.fromhex(cert["der_hex"])).hexdigest(), cert["subject"], cert["issuer"])
+PY
+)
+assert_eq "TLS evidence in the bundle: the leaf, its DER, subject and issuer" \
+	"$(der_sha "$K/good.crt") $(der_sha "$K/good.crt") CN=127.0.0.1 CN=rotwatch test CA" "$got"
 assert_eq "TLS evidence: no chain for a plain-TCP server" 1 "$(latest_is_null tls_chain "$PLAIN")"
 
 for v in WRONG EXPIRED SELF PLAIN; do
