@@ -74,13 +74,29 @@ bad_record(struct verify *v, const char *file, const struct warc_rec *r,
 	v->bad++;
 }
 
+/*
+ * The record at file/off.  Records are met in file name order, then
+ * offset order (verify_dir sorts the names), so the list is sorted.
+ */
 static struct seen *
 seen_find(struct verify *v, const char *file, int64_t off)
 {
-	for (size_t i = 0; i < v->nseen; i++)
-		if (v->seen[i].offset == off && strcmp(v->seen[i].file,
-		    file) == 0)
-			return &v->seen[i];
+	size_t	lo = 0, hi = v->nseen;
+
+	while (lo < hi) {
+		size_t	mid = lo + (hi - lo) / 2;
+		int	c = strcmp(v->seen[mid].file, file);
+
+		if (c == 0)
+			c = v->seen[mid].offset < off ? -1 :
+			    v->seen[mid].offset > off;
+		if (c == 0)
+			return &v->seen[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 

@@ -276,6 +276,8 @@ stamper_stop(struct stamper *s)
 	s->stopping = 1;
 	uv_timer_stop(&s->timer);
 	while ((r = s->inflight) != NULL) {
+		/* Due again at once when the daemon next runs. */
+		store_stamp_lease(s->st, r->check_id, wall_ms());
 		http_cancel(s->http, &r->req);
 		unlink_req(s, r);
 		sreq_free(r);
