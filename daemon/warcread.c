@@ -33,6 +33,8 @@ struct grow {
 static int
 grow_add(struct grow *g, const void *p, size_t n)
 {
+	if (n == 0)
+		return 0;
 	if (g->len + n > WARCREAD_MAX)
 		return -1;
 	if (g->len + n > g->cap) {

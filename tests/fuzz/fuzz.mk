@@ -1,10 +1,10 @@
 # libFuzzer targets (clang), with ASan and UBSan, in their own tree.
 #   make fuzz                 each target FUZZ_SECONDS (default 600) in turn
 #   make fuzz-smoke           each target 15 s (part of `make test`)
-#   make fuzz-TARGET          one target (url extract config text spn)
+#   make fuzz-TARGET          one target (url extract config text spn warc)
 # Findings go to build-fuzz/findings/; the corpus grows in
 # build-fuzz/corpus/TARGET, seeded from tests/fuzz/seeds/TARGET.
-FUZZ_TARGETS = url extract config text spn
+FUZZ_TARGETS = url extract config text spn warc
 FZ	 = build-fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
