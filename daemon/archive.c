@@ -579,8 +579,11 @@ user_done(struct archiver *a, struct areq *r, long status, CURLcode rc)
 	if (rc != CURLE_OK || status != 200 || spn_read_user(r->body, &u) ==
 	    -1)
 		return;		/* not offered: no limit known */
-	if (u.has_available && u.available <= 0)
+	/* No free slot: ask again in 10 s, and submit only once one is. */
+	if (u.has_available && u.available <= 0) {
 		a->user_wait = mono(a) + 10000;
+		a->user_checked = 0;
+	}
 	if (u.limit > 0 && u.daily >= u.limit) {
 		a->quota_until = next_midnight(wall_ms());
 		log_warn("archive: daily allowance used up (%lld of %lld); "

@@ -141,7 +141,12 @@ assert_eq "too many captures today: submitted once" 1 \
 assert_eq "too many captures today: the other sources are archived meanwhile" 3 \
 	"$(qd "$T/today" "SELECT count(*) FROM snapshots")"
 
-# (6)
+# (6) past the 10 s wait: the allowance is read again, and still nothing
+# is submitted while no slot is free
+user_reads() { fake_stats "$BUSY" | "$PY" -c 'import json, sys
+print(sum(1 for x in json.load(sys.stdin)["requests"] if x["path"] == "/save/status/user"))'; }
+wait_for 20 eval '[ "$(user_reads)" -ge 2 ]'
+assert_ge "available 0: the allowance is read again after 10 s" 2 "$(user_reads)"
 n=$(submits "$BUSY")
 assert_eq "available 0: nothing submitted" 0 "$n"
 [ "$n" = 0 ] || timeline "$BUSY"
