@@ -13,7 +13,8 @@
 # all/off, and for capture = all the WARC bytes of the records each pass
 # wrote, and per unchanged check (the revisit records of the warm pass).
 #
-# Knobs: SIZE (10000), REPS (3), CONC (100), PER_HOST (100), TIMEOUT (10),
+# Knobs: MODES ("off all"; "off changes all" adds the default mode), SIZE
+# (10000), REPS (3), CONC (100), PER_HOST (100), TIMEOUT (10),
 # CAP (300 s per pass), BENCH_WORK (/tmp/rotwatch-bench), ROTWATCH
 # (./rotwatch).  Everything stays on 127.0.0.0/8; every pass runs under
 # `timeout`.
@@ -28,6 +29,7 @@ PER_HOST="${PER_HOST:-100}"
 TIMEOUT="${TIMEOUT:-10}"
 CAP="${CAP:-300}"
 ROTWATCH="${ROTWATCH:-$ROOT/rotwatch}"
+MODES="${MODES:-off all}"	# "off" first: the others are compared to it
 LIST="$BENCH_WORK/www/lists/urls-$SIZE.txt"
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 export no_proxy='*' NO_PROXY='*'
@@ -100,25 +102,29 @@ run() {  # run MODE REP
 }
 
 for rep in $(seq 1 "$REPS"); do
-	if [ $((rep % 2)) = 1 ]; then run off "$rep"; run all "$rep"; else run all "$rep"; run off "$rep"; fi
+	# alternate the order of the modes from one repetition to the next
+	order=$MODES
+	[ $((rep % 2)) = 0 ] && order=$(tr ' ' '\n' <<<"$MODES" | tac | xargs)
+	for m in $order; do run "$m" "$rep"; done
 done
 
 python3 - "$OUT/results.jsonl" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
+modes = list(dict.fromkeys(r["mode"] for r in rows))
 med = lambda mode, k: statistics.median(r[k] for r in rows if r["mode"] == mode)
-print("\n| pass | capture off: wall s | capture all: wall s | ratio | off: CPU s | all: CPU s | ratio | all: max RSS MiB |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|")
+print("\n| pass | mode | wall s | ratio to off | CPU s | ratio to off | max RSS MiB | WARC bytes |")
+print("|---|---|---:|---:|---:|---:|---:|---:|")
 for p in ("cold", "warm"):
-    w0, w1 = med("off", p + "_wall"), med("all", p + "_wall")
-    c0, c1 = med("off", p + "_cpu"), med("all", p + "_cpu")
-    print(f"| {p} | {w0:.2f} | {w1:.2f} | {w1 / w0:.2f} | {c0:.2f} | {c1:.2f} | {c1 / c0:.2f} | {med('all', p + '_rss_kib') / 1024:.0f} |")
-a = [r for r in rows if r["mode"] == "all"]
-r = a[0]
-print(f"\ncapture = all, {len(a)} runs (first shown): {r['checks']} checks, {r['bodies']} with a body, "
-      f"{r['responses']} response records, {r['revisits']} revisit records")
-print(f"WARC bytes written: cold pass {statistics.median(x['warc_bytes_cold'] for x in a):,.0f}, "
-      f"warm pass {statistics.median(x['warc_bytes_warm'] for x in a):,.0f}")
-print(f"WARC bytes per unchanged check (revisit record, gzip member): "
-      f"{statistics.median(x['revisit_bytes'] / max(x['revisits'], 1) for x in a):.0f}")
+    for m in modes:
+        w, c = med(m, p + "_wall"), med(m, p + "_cpu")
+        print(f"| {p} | {m} | {w:.2f} | {w / med('off', p + '_wall'):.2f} | {c:.2f} | "
+              f"{c / med('off', p + '_cpu'):.2f} | {med(m, p + '_rss_kib') / 1024:.0f} | "
+              f"{med(m, 'warc_bytes_' + p):,.0f} |")
+for m in modes:
+    a = [r for r in rows if r["mode"] == m and r["revisits"]]
+    if a:
+        print(f"\ncapture = {m}: WARC bytes per unchanged check (revisit record, gzip member): "
+              f"{statistics.median(x['revisit_bytes'] / x['revisits'] for x in a):.0f} "
+              f"({a[0]['revisits']} revisits, {a[0]['responses']} responses)")
 PY
