@@ -7,8 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-
 #include "capture.h"
 #include "xmalloc.h"
 
@@ -185,15 +183,24 @@ hexval(char c)
 }
 
 void
+capture_md(const char *hex, unsigned char md[32])
+{
+	for (int i = 0; i < 32; i++)
+		md[i] = (unsigned char)(hexval(hex[2 * i]) << 4 |
+		    hexval(hex[2 * i + 1]));
+}
+
+void
 capture_digest(const char *hex, char out[64])
 {
 	unsigned char	md[32];
 
-	for (int i = 0; i < 32; i++)
-		md[i] = (unsigned char)(hexval(hex[2 * i]) << 4 |
-		    hexval(hex[2 * i + 1]));
+	capture_md(hex, md);
 	warc_digest(md, out);
 }
+
+/* The SHA-256 of no bytes, as a WARC digest: a redirect's payload. */
+#define EMPTY_DIGEST	"sha256:4OYMIQUY7QOBJGX36TEJS35ZEQT24QPEMSNZGTFESWMRW6CSXBKQ===="
 
 /* The response record of a redirect hop: its head, no body. */
 static int
@@ -202,12 +209,8 @@ write_hop(struct warc *w, const struct hop *h, const char *ip, int64_t at_ms,
 {
 	struct buf	 head = { NULL, 0, 0 };
 	struct warc_loc	 rq, rs;
-	char		 empty[64];
-	unsigned char	 md[32];
 	int		 rc;
 
-	EVP_Digest("", 0, md, NULL, EVP_sha256(), NULL);
-	warc_digest(md, empty);
 	{
 		struct warc_field f[] = {
 			{ "WARC-Target-URI", h->url },
@@ -226,7 +229,7 @@ write_hop(struct warc *w, const struct hop *h, const char *ip, int64_t at_ms,
 			{ "WARC-Target-URI", h->url },
 			{ "WARC-IP-Address", ip && *ip ? ip : NULL },
 			{ "WARC-Concurrent-To", rq.id },
-			{ "WARC-Payload-Digest", empty },
+			{ "WARC-Payload-Digest", EMPTY_DIGEST },
 			{ "Content-Type", "application/http;msgtype=response" },
 		};
 		struct warc_part p = { head.s, head.len, NULL };

@@ -31,6 +31,8 @@ void		 capture_header(struct capture *, const char *, size_t,
 int		 capture_body(struct capture *, const char *, size_t);
 int64_t		 capture_body_len(const struct capture *);
 
+/* The 32 bytes of a hex SHA-256 (a check's sha256). */
+void		 capture_md(const char *sha256_hex, unsigned char md[32]);
 /* The WARC payload digest ("sha256:BASE32") of a hex SHA-256. */
 void		 capture_digest(const char *sha256_hex, char out[64]);
 

@@ -158,15 +158,14 @@ header_cb(char *data, size_t size, size_t n, void *arg)
 	size_t		 len = size * n;
 	char		*url = NULL;
 	long		 st;
+	int		 status_line = len > 5 && strncmp(data, "HTTP/", 5) == 0;
 
-	if (c->cap) {
-		if (len > 5 && strncmp(data, "HTTP/", 5) == 0)
-			curl_easy_getinfo(c->req.easy, CURLINFO_EFFECTIVE_URL,
-			    &url);
+	/* A status line answers the request for the URL curl is at now. */
+	if (status_line)
+		curl_easy_getinfo(c->req.easy, CURLINFO_EFFECTIVE_URL, &url);
+	if (c->cap)
 		capture_header(c->cap, data, len, url);
-		url = NULL;
-	}
-	if (len > 5 && strncmp(data, "HTTP/", 5) == 0) {
+	if (status_line) {
 		const char *sp = memchr(data, ' ', len);
 
 		if (sp == NULL)
@@ -182,7 +181,6 @@ header_cb(char *data, size_t size, size_t n, void *arg)
 		free(c->last_modified);
 		free(c->retry_after);
 		c->etag = c->last_modified = c->retry_after = NULL;
-		curl_easy_getinfo(c->req.easy, CURLINFO_EFFECTIVE_URL, &url);
 		json_array_append_new(c->hops, json_pack("{s:s, s:i}",
 		    "url", url ? url : "", "status", (json_int_t)st));
 	} else if (len > 5 && strncasecmp(data, "ETag:", 5) == 0)

@@ -38,7 +38,7 @@ struct seen {
 	int64_t		 offset, length;
 	char		 id[64], type[16], payload[64];
 	unsigned char	 md[32];	/* payload SHA-256 */
-	int		 has_md, ok;
+	int		 has_md;
 	char		*damaged;	/* why it cannot be read, or NULL */
 };
 
@@ -152,7 +152,7 @@ verify_file(struct verify *v, const char *path, const char *name)
 	FILE		*f = fopen(path, "rb");
 	struct warc_rec	 r;
 	char		 err[512], ct[128];
-	int		 rc;
+	int		 rc, met = 0;
 
 	if (f == NULL) {
 		fprintf(stderr, "rotwatch verify: %s: %s\n", path,
@@ -167,6 +167,7 @@ verify_file(struct verify *v, const char *path, const char *name)
 		memset(&s, 0, sizeof(s));
 		if ((rc = warcread_next(f, &r, err, sizeof(err))) == 0)
 			break;
+		met++;
 		if (rc == -1) {
 			/*
 			 * A damaged member: said here, named from the
@@ -192,15 +193,16 @@ verify_file(struct verify *v, const char *path, const char *name)
 		s.has_md = warc_rec_payload(&r, s.md) == 0;
 		if (warc_rec_verify(&r, err, sizeof(err)) == -1)
 			bad_record(v, path, &r, err);
-		else
-			s.ok = 1;
-		if (s.ok && strcmp(s.type, "metadata") == 0 &&
+		else if (strcmp(s.type, "metadata") == 0 &&
 		    warc_rec_field(&r, "Content-Type", ct, sizeof(ct)) &&
 		    strcmp(ct, TOKEN_TYPE) == 0)
 			verify_token(v, path, &r);
 		seen_add(v, &s);
 		warc_rec_free(&r);
 	}
+	if (met == 0)
+		bad_record(v, path, NULL, "no WARC record in it (an empty "
+		    "file, or not a WARC file)");
 	fclose(f);
 }
 
@@ -251,7 +253,7 @@ verify_row(void *arg, const struct capture_row *c, const char *sha256)
 	struct stamp_row t;
 	char		 digest[64], why[512];
 	unsigned char	 md[32];
-	unsigned	 b;
+	int		 got;
 
 	v->rows++;
 	digest[0] = '\0';
@@ -262,12 +264,14 @@ verify_row(void *arg, const struct capture_row *c, const char *sha256)
 	if (c->req_file)
 		verify_link(v, c->req_file, c->req_offset, c->req_length,
 		    "", "request", NULL, "request", c->uri);
-	if (sha256 == NULL || store_stamp_get(x->st, c->check_id, &t) != 1)
+	if (sha256 == NULL || (got = store_stamp_get(x->st, c->check_id,
+	    &t)) == 0)
 		return 0;
-	for (int i = 0; i < 32; i++) {
-		sscanf(sha256 + 2 * i, "%2x", &b);
-		md[i] = (unsigned char)b;
+	if (got == -1) {
+		bad_record(v, "database", NULL, store_errmsg(x->st));
+		return 0;
 	}
+	capture_md(sha256, md);
 	if (strcmp(t.digest, sha256) != 0 || stamp_verify(t.token, t.len, md,
 	    v->ca, NULL, why, sizeof(why)) == -1) {
 		char msg[700];
@@ -406,7 +410,6 @@ cmd_verify(const struct config *cfg, int argc, char **argv)
 
 struct pick {
 	struct capture_row	 row;		/* strings owned */
-	char			 sha256[65];
 	int			 found;
 	const char		*want_id;	/* find this record instead */
 };
@@ -447,7 +450,6 @@ pick_row(void *arg, const struct capture_row *c, const char *sha256)
 	p->row.req_file = dup_or_null(c->req_file);
 	p->row.payload_digest = xstrdup(c->payload_digest);
 	p->row.uri = xstrdup(c->uri);
-	snprintf(p->sha256, sizeof(p->sha256), "%s", sha256 ? sha256 : "");
 	p->found = 1;
 	return 0;
 }
@@ -461,13 +463,17 @@ struct bundle {
 	char		 err[512];
 };
 
-/* Copies the record at file/off/len, after its file's warcinfo. */
-static int
+/*
+ * Copies the record at file/off/len (len < 0: whatever its length), after
+ * its file's warcinfo; its length, or -1.
+ */
+static int64_t
 copy_record(struct bundle *b, const char *file, int64_t off, int64_t len)
 {
 	struct warc_rec	 r, info;
 	char		*path = xasprintf("%s/%s", b->dir, file), id[80];
-	int		 rc = -1, have = 0;
+	int64_t		 rc = -1;
+	int		 have = 0;
 
 	if (warcread_at(path, off, len, &r, b->err, sizeof(b->err)) == -1) {
 		char *e = xasprintf("%s at offset %lld: %s", path,
@@ -502,7 +508,7 @@ copy_record(struct bundle *b, const char *file, int64_t off, int64_t len)
 	if (warc_copy(b->w, r.raw, (size_t)r.length, wall_ms(), NULL, b->err,
 	    sizeof(b->err)) == 0) {
 		b->records++;
-		rc = 0;
+		rc = r.length;
 	}
 	warc_rec_free(&r);
 	free(path);
@@ -514,31 +520,10 @@ static int
 copy_capture(struct bundle *b, const struct capture_row *c)
 {
 	/* The redirects: whole records, one after the other. */
-	for (int64_t off = c->hops_offset; c->hops_length > 0 && off <
-	    c->hops_offset + c->hops_length; ) {
-		struct warc_rec	 r;
-		char		*path = xasprintf("%s/%s", b->dir, c->file);
-		FILE		*f = fopen(path, "rb");
-		int		 rc = -1;
-
-		if (f && fseeko(f, (off_t)off, SEEK_SET) == 0 &&
-		    warcread_next(f, &r, b->err, sizeof(b->err)) == 1) {
-			rc = copy_record(b, c->file, r.offset, r.length);
-			off = r.offset + r.length;
-			warc_rec_free(&r);
-		} else if (f)
-			snprintf(b->err + strlen(b->err), sizeof(b->err) -
-			    strlen(b->err), " (%s, a redirect record at %lld)",
-			    path, (long long)off);
-		else
-			snprintf(b->err, sizeof(b->err), "%s: %s", path,
-			    strerror(errno));
-		if (f)
-			fclose(f);
-		free(path);
-		if (rc == -1)
+	for (int64_t off = c->hops_offset, n; c->hops_length > 0 && off <
+	    c->hops_offset + c->hops_length; off += n)
+		if ((n = copy_record(b, c->file, off, -1)) == -1)
 			return -1;
-	}
 	if (c->req_file && copy_record(b, c->req_file, c->req_offset,
 	    c->req_length) == -1)
 		return -1;

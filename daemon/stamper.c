@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "log.h"
 #include "stamp.h"
 #include "stamper.h"
@@ -146,7 +147,6 @@ start_one(void *arg, int64_t check_id, const char *hex, int attempts)
 	struct stamper	*s = arg;
 	struct sreq	*r;
 	unsigned char	 md[32];
-	unsigned	 b;
 	char		 err[256];
 
 	for (struct sreq *q = s->inflight; q; q = q->next)
@@ -154,11 +154,7 @@ start_one(void *arg, int64_t check_id, const char *hex, int attempts)
 			return 0;
 	if (s->n >= INFLIGHT)
 		return 1;
-	for (int i = 0; i < 32; i++) {
-		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
-			b = 0;
-		md[i] = (unsigned char)b;
-	}
+	capture_md(hex, md);
 	r = xcalloc(1, sizeof(*r));
 	r->s = s;
 	r->check_id = check_id;

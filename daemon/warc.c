@@ -173,6 +173,45 @@ rec_add(void *o, const void *p, size_t n)
 	out_add(o, p, n);
 }
 
+/*
+ * Appends a gzip member of len bytes to the current file, and says in loc
+ * (may be NULL) where it went.  A failed write is cut off again, so no
+ * half record is left behind; if that fails too, the next record starts
+ * a new file.
+ */
+static int
+append(struct warc *w, const void *member, size_t len, const char *id,
+    struct warc_loc *loc, char *err, size_t errlen)
+{
+	const unsigned char	*p = member;
+	int64_t			 at = w->size;
+	ssize_t			 n;
+
+	for (size_t o = 0; o < len; o += (size_t)n)
+		if ((n = write(w->fd, p + o, len - o)) <= 0) {
+			if (n < 0 && errno == EINTR) {
+				n = 0;
+				continue;
+			}
+			snprintf(err, errlen, "WARC file %s/%s: %s", w->dir,
+			    w->name, n < 0 ? strerror(errno) : "short write");
+			if (ftruncate(w->fd, (off_t)at) == -1) {
+				close(w->fd);
+				w->fd = -1;
+				w->size = 0;
+			}
+			return -1;
+		}
+	w->size += (int64_t)len;
+	if (loc) {
+		snprintf(loc->file, sizeof(loc->file), "%s", w->name);
+		loc->offset = at;
+		loc->length = (int64_t)len;
+		snprintf(loc->id, sizeof(loc->id), "%s", id);
+	}
+	return 0;
+}
+
 int
 warc_write(struct warc *w, const char *type, int64_t at_ms,
     const struct warc_field *fields, size_t nfields,
@@ -185,8 +224,7 @@ warc_write(struct warc *w, const char *type, int64_t at_ms,
 	char		 id[64], date[40], digest[64], line[1024];
 	EVP_MD_CTX	*ctx;
 	size_t		 blen = 0;
-	ssize_t		 n;
-	int64_t		 at;
+	int		 rc;
 
 	if (w->fd == -1 || (w->size >= w->max && !w->hold))
 		if (new_file(w, at_ms, err, errlen) == -1)
@@ -258,72 +296,19 @@ warc_write(struct warc *w, const char *type, int64_t at_ms,
 		return -1;
 	}
 	free(rec.b);
-	at = w->size;
-	for (size_t o = 0; o < gz.len; o += (size_t)n)
-		if ((n = write(w->fd, gz.b + o, gz.len - o)) <= 0) {
-			if (n < 0 && errno == EINTR) {
-				n = 0;
-				continue;
-			}
-			snprintf(err, errlen, "WARC file %s/%s: %s", w->dir,
-			    w->name, n < 0 ? strerror(errno) : "short write");
-			/* No half record is left behind. */
-			if (ftruncate(w->fd, (off_t)at) == -1)
-				w->size = -1;	/* unknown: start a new file */
-			free(gz.b);
-			if (w->size == -1) {
-				close(w->fd);
-				w->fd = -1;
-				w->size = 0;
-			}
-			return -1;
-		}
-	w->size += (int64_t)gz.len;
-	if (loc) {
-		snprintf(loc->file, sizeof(loc->file), "%s", w->name);
-		loc->offset = at;
-		loc->length = (int64_t)gz.len;
-		snprintf(loc->id, sizeof(loc->id), "%s", id);
-	}
+	rc = append(w, gz.b, gz.len, id, loc, err, errlen);
 	free(gz.b);
-	return 0;
+	return rc;
 }
 
 int
 warc_copy(struct warc *w, const void *member, size_t len, int64_t at_ms,
     struct warc_loc *loc, char *err, size_t errlen)
 {
-	const unsigned char	*p = member;
-	int64_t			 at;
-	ssize_t			 n;
-
 	if (w->fd == -1 || (w->size >= w->max && !w->hold))
 		if (new_file(w, at_ms, err, errlen) == -1)
 			return -1;
-	at = w->size;
-	for (size_t o = 0; o < len; o += (size_t)n)
-		if ((n = write(w->fd, p + o, len - o)) <= 0) {
-			if (n < 0 && errno == EINTR) {
-				n = 0;
-				continue;
-			}
-			snprintf(err, errlen, "WARC file %s/%s: %s", w->dir,
-			    w->name, n < 0 ? strerror(errno) : "short write");
-			if (ftruncate(w->fd, (off_t)at) == -1) {
-				close(w->fd);
-				w->fd = -1;
-				w->size = 0;
-			}
-			return -1;
-		}
-	w->size += (int64_t)len;
-	if (loc) {
-		snprintf(loc->file, sizeof(loc->file), "%s", w->name);
-		loc->offset = at;
-		loc->length = (int64_t)len;
-		loc->id[0] = '\0';
-	}
-	return 0;
+	return append(w, member, len, "", loc, err, errlen);
 }
 
 /* Closes the current file and starts the next, with its warcinfo. */

@@ -179,7 +179,7 @@ warcread_at(const char *path, int64_t off, int64_t len, struct warc_rec *r,
 	if (rc == 0)
 		snprintf(err, errlen, "no record at offset %lld",
 		    (long long)off);
-	else if (rc == 1 && r->length != len) {
+	else if (rc == 1 && len >= 0 && r->length != len) {
 		snprintf(err, errlen, "the record is %lld bytes long, not the "
 		    "%lld recorded", (long long)r->length, (long long)len);
 		warc_rec_free(r);

@@ -27,7 +27,10 @@ struct warc_rec {
  */
 int		 warcread_next(FILE *, struct warc_rec *, char *err,
 		    size_t errlen);
-/* The record whose gzip member is at off, len bytes long; 0 or -1. */
+/*
+ * The record whose gzip member is at off, len bytes long (len < 0: of
+ * whatever length it has); 0 or -1.
+ */
 int		 warcread_at(const char *path, int64_t off, int64_t len,
 		    struct warc_rec *, char *err, size_t errlen);
 /*

@@ -104,6 +104,15 @@ out=$(rw export "$B/nosuch" -o "$T/x.warc.gz" 2>&1)
 assert_contains "export of an unknown source names it" "no source '$B/nosuch'" "$out"
 out=$(rw verify 2>&1)
 assert_rc "verify without files or --all" 2 $?
+# a file that holds no WARC record is not "verified"
+: >"$T/empty.warc.gz"
+printf 'not a WARC file\n' >"$T/text.warc.gz"
+out=$(ROTWATCH_CONFIG= "${RW[@]}" verify "$T/empty.warc.gz" 2>&1)
+assert_rc "verify of an empty file fails" 1 $?
+assert_contains "... naming it" "$T/empty.warc.gz: no WARC record in it" "$out"
+out=$(ROTWATCH_CONFIG= "${RW[@]}" verify "$T/text.warc.gz" 2>&1)
+assert_rc "verify of a text file fails" 1 $?
+assert_contains "... naming it and the offset" "$T/text.warc.gz at offset 0: not gzip" "$out"
 
 # 5a. one byte of a body, the member rebuilt: only the digests can tell
 read -r f off len rid0 <<<"$(q "SELECT file, offset, length, record_id FROM captures WHERE uri = '$B/change'" | tr '|' ' ')"
